@@ -1,0 +1,290 @@
+// The small part of irjit's compiler that LLVM's C API cannot express: extracting one function (or
+// all global variables) of a module into a module of its own, and target-machine options missing
+// from the C API. Everything here has a flat `extern "C"` surface wrapped by `src/shim.rs`.
+//
+// Cost model: extracting a function walks only that function's body and the globals it references,
+// never the whole module, so the per-unit cost grows with the unit and not with the program.
+
+#include "llvm-c/Core.h"
+#include "llvm-c/TargetMachine.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/DebugInfo.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/GlobalAlias.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Operator.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/ValueMapper.h"
+
+#include <string>
+
+using namespace llvm;
+
+namespace {
+
+char *message(const std::string &s) { return LLVMCreateMessage(s.c_str()); }
+
+// The function whose block addresses a constant refers to, or null. Sets `conflict` when a constant
+// refers to blocks of two different functions.
+const Function *blockAddressOwner(const Constant *C, SmallPtrSetImpl<const Constant *> &Seen,
+                                  bool &conflict) {
+  if (!Seen.insert(C).second || isa<GlobalValue>(C))
+    return nullptr;
+  if (auto *BA = dyn_cast<BlockAddress>(C))
+    return BA->getFunction();
+  const Function *Owner = nullptr;
+  for (const Use &U : C->operands()) {
+    auto *Op = dyn_cast<Constant>(U.get());
+    if (!Op)
+      continue;
+    const Function *F = blockAddressOwner(Op, Seen, conflict);
+    if (F && Owner && F != Owner)
+      conflict = true;
+    if (F)
+      Owner = F;
+  }
+  return Owner;
+}
+
+void copyModuleHeader(const Module &Src, Module &Dst) {
+  Dst.setDataLayout(Src.getDataLayout());
+  Dst.setTargetTriple(Src.getTargetTriple());
+  Dst.setSourceFileName(Src.getSourceFileName());
+  SmallVector<Module::ModuleFlagEntry, 8> Flags;
+  Src.getModuleFlagsMetadata(Flags);
+  for (const auto &Flag : Flags) {
+    if (Flag.Key->getString() == "Debug Info Version")
+      continue;
+    Dst.addModuleFlag(Flag.Behavior, Flag.Key->getString(), Flag.Val);
+  }
+}
+
+// Builds the module of one unit: declarations for whatever the unit references, definitions for
+// the unit's own members.
+struct UnitBuilder {
+  Module &Src;
+  Module &Dst;
+  ValueToValueMapTy VMap;
+  SmallPtrSet<const Constant *, 32> Visited;
+  std::string Error;
+
+  UnitBuilder(Module &Src, Module &Dst) : Src(Src), Dst(Dst) {}
+
+  GlobalValue *declare(const GlobalValue *GV) {
+    auto It = VMap.find(GV);
+    if (It != VMap.end())
+      return cast<GlobalValue>(It->second);
+    GlobalValue *New = nullptr;
+    bool IsFunction = isa<Function>(GV);
+    if (auto *A = dyn_cast<GlobalAlias>(GV))
+      IsFunction = isa_and_nonnull<Function>(A->getAliaseeObject());
+    if (isa<GlobalIFunc>(GV)) {
+      Error = "ifunc '" + GV->getName().str() + "' is not supported";
+      IsFunction = true;
+    }
+    if (IsFunction) {
+      auto *FTy = dyn_cast<FunctionType>(GV->getValueType());
+      if (!FTy)
+        FTy = FunctionType::get(Type::getVoidTy(Dst.getContext()), false);
+      Function *NF = Function::Create(FTy, GlobalValue::ExternalLinkage, GV->getAddressSpace(),
+                                      GV->getName(), &Dst);
+      if (auto *F = dyn_cast<Function>(GV)) {
+        NF->setAttributes(F->getAttributes());
+        NF->setCallingConv(F->getCallingConv());
+      }
+      New = NF;
+    } else {
+      auto *V = dyn_cast<GlobalVariable>(GV);
+      auto *NV = new GlobalVariable(Dst, GV->getValueType(), V && V->isConstant(),
+                                    GlobalValue::ExternalLinkage, nullptr, GV->getName(), nullptr,
+                                    GV->getThreadLocalMode(), GV->getAddressSpace());
+      if (V)
+        NV->setAlignment(V->getAlign());
+      New = NV;
+    }
+    if (GV->hasExternalWeakLinkage())
+      New->setLinkage(GlobalValue::ExternalWeakLinkage);
+    New->setVisibility(GV->getVisibility());
+    New->setDSOLocal(GV->isDSOLocal());
+    New->setUnnamedAddr(GV->getUnnamedAddr());
+    VMap[GV] = New;
+    return New;
+  }
+
+  void visitConstant(const Constant *C) {
+    if (!Visited.insert(C).second)
+      return;
+    if (auto *GV = dyn_cast<GlobalValue>(C)) {
+      declare(GV);
+      return;
+    }
+    for (const Use &U : C->operands())
+      if (auto *Op = dyn_cast<Constant>(U.get()))
+        visitConstant(Op);
+  }
+
+  void visitFunctionBody(const Function &F) {
+    if (F.hasPersonalityFn())
+      visitConstant(F.getPersonalityFn());
+    if (F.hasPrefixData())
+      visitConstant(F.getPrefixData());
+    if (F.hasPrologueData())
+      visitConstant(F.getPrologueData());
+    for (const BasicBlock &BB : F)
+      for (const Instruction &I : BB)
+        for (const Use &U : I.operands())
+          if (auto *C = dyn_cast<Constant>(U.get()))
+            visitConstant(C);
+  }
+
+  GlobalVariable *defineVariableShell(const GlobalVariable &V) {
+    auto *NV = new GlobalVariable(Dst, V.getValueType(), V.isConstant(), V.getLinkage(), nullptr,
+                                  V.getName(), nullptr, V.getThreadLocalMode(),
+                                  V.getAddressSpace());
+    NV->copyAttributesFrom(&V);
+    VMap[&V] = NV;
+    return NV;
+  }
+};
+
+} // namespace
+
+extern "C" {
+
+// Materializes every lazily loaded function body. Returns 0 on success, else sets *err.
+int irjit_materialize_all(LLVMModuleRef M, char **err) {
+  if (Error E = unwrap(M)->materializeAll()) {
+    *err = message(toString(std::move(E)));
+    return 1;
+  }
+  return 0;
+}
+
+// Materializes one lazily loaded function body.
+int irjit_materialize(LLVMValueRef F, char **err) {
+  if (Error E = unwrap<GlobalValue>(F)->materialize()) {
+    *err = message(toString(std::move(E)));
+    return 1;
+  }
+  return 0;
+}
+
+// The function whose block addresses the initializer of global variable `G` uses, or null. Sets
+// *conflict to 1 when it uses blocks of more than one function.
+LLVMValueRef irjit_blockaddress_owner(LLVMValueRef G, int *conflict) {
+  auto *V = unwrap<GlobalVariable>(G);
+  *conflict = 0;
+  if (!V->hasInitializer())
+    return nullptr;
+  SmallPtrSet<const Constant *, 16> Seen;
+  bool Conflict = false;
+  const Function *F = blockAddressOwner(V->getInitializer(), Seen, Conflict);
+  *conflict = Conflict;
+  return wrap(const_cast<Function *>(F));
+}
+
+// The global object an alias ultimately points into, and the constant byte offset from it.
+LLVMValueRef irjit_alias_base(LLVMValueRef A, int64_t *offset) {
+  auto *GA = unwrap<GlobalAlias>(A);
+  const DataLayout &DL = GA->getParent()->getDataLayout();
+  APInt Offset(DL.getIndexTypeSizeInBits(GA->getType()), 0);
+  const Value *Base =
+      GA->getAliasee()->stripAndAccumulateConstantOffsets(DL, Offset, /*AllowNonInbounds=*/true);
+  *offset = Offset.getSExtValue();
+  auto *GO = dyn_cast<GlobalValue>(Base);
+  return GO ? wrap(const_cast<GlobalValue *>(GO)) : nullptr;
+}
+
+// Sets or clears a global value's dso_local flag (absent from the C API).
+void irjit_set_dso_local(LLVMValueRef G, int Local) { unwrap<GlobalValue>(G)->setDSOLocal(Local); }
+
+// Erases a global value (variable, function, alias) from its module.
+void irjit_erase_global(LLVMValueRef G) { unwrap<GlobalValue>(G)->eraseFromParent(); }
+
+// Builds a module holding function `Fn` (plus the global variables in `Owned`, whose initializers
+// use Fn's block addresses) and declarations of everything they reference. The source function is
+// materialized and its debug info stripped.
+LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValueRef *Owned,
+                                     unsigned NumOwned, char **err) {
+  Module &Src = *unwrap(M);
+  Function &F = *unwrap<Function>(Fn);
+  if (Error E = F.materialize()) {
+    *err = message(toString(std::move(E)));
+    return nullptr;
+  }
+  stripDebugInfo(F);
+
+  auto Dst = std::make_unique<Module>(F.getName(), Src.getContext());
+  copyModuleHeader(Src, *Dst);
+  UnitBuilder B(Src, *Dst);
+
+  Function *NF = Function::Create(F.getFunctionType(), F.getLinkage(), F.getAddressSpace(),
+                                  F.getName(), Dst.get());
+  NF->copyAttributesFrom(&F);
+  NF->setPersonalityFn(nullptr);
+  NF->setPrefixData(nullptr);
+  NF->setPrologueData(nullptr);
+  B.VMap[&F] = NF;
+
+  SmallVector<GlobalVariable *, 2> OwnedVars;
+  for (unsigned I = 0; I < NumOwned; ++I) {
+    auto *V = unwrap<GlobalVariable>(Owned[I]);
+    OwnedVars.push_back(B.defineVariableShell(*V));
+  }
+  for (unsigned I = 0; I < NumOwned; ++I)
+    B.visitConstant(unwrap<GlobalVariable>(Owned[I])->getInitializer());
+  B.visitFunctionBody(F);
+  if (!B.Error.empty()) {
+    *err = message(B.Error);
+    return nullptr;
+  }
+
+  auto DestArg = NF->arg_begin();
+  for (const Argument &A : F.args()) {
+    DestArg->setName(A.getName());
+    B.VMap[&A] = &*DestArg++;
+  }
+  SmallVector<ReturnInst *, 8> Returns;
+  CloneFunctionInto(NF, &F, B.VMap, CloneFunctionChangeType::DifferentModule, Returns);
+
+  for (unsigned I = 0; I < NumOwned; ++I) {
+    auto *V = unwrap<GlobalVariable>(Owned[I]);
+    OwnedVars[I]->setInitializer(MapValue(V->getInitializer(), B.VMap));
+  }
+  return wrap(Dst.release());
+}
+
+// Builds the module of all global variable definitions, except the variables in `Skip` (which live
+// in a function's unit). Everything else becomes a declaration. Module-level inline assembly goes
+// here too, so that it is emitted exactly once.
+LLVMModuleRef irjit_extract_globals(LLVMModuleRef M, LLVMValueRef *Skip, unsigned NumSkip,
+                                    char **err) {
+  Module &Src = *unwrap(M);
+  SmallPtrSet<const GlobalValue *, 8> Skipped;
+  for (unsigned I = 0; I < NumSkip; ++I)
+    Skipped.insert(unwrap<GlobalValue>(Skip[I]));
+  for (const GlobalIFunc &I : Src.ifuncs()) {
+    *err = message("ifunc '" + I.getName().str() + "' is not supported");
+    return nullptr;
+  }
+  ValueToValueMapTy VMap;
+  std::unique_ptr<Module> Dst = CloneModule(Src, VMap, [&](const GlobalValue *GV) {
+    return isa<GlobalVariable>(GV) && !Skipped.count(GV) && !GV->hasAvailableExternallyLinkage();
+  });
+  // CloneModule turned aliases into declarations; the runtime resolves them from the layout.
+  StripDebugInfo(*Dst);
+  return wrap(Dst.release());
+}
+
+// Makes `TM` lower thread-local variables to emulated TLS (`__emutls_get_address`), which needs
+// no TLS relocations in the loader.
+void irjit_target_machine_use_emulated_tls(LLVMTargetMachineRef TM) {
+  reinterpret_cast<TargetMachine *>(TM)->Options.EmulatedTLS = true;
+}
+
+} // extern "C"

@@ -1,0 +1,238 @@
+//! Optimizing a unit's module with LLVM's pass pipeline and emitting it as a relocatable ELF
+//! object for the host CPU (PIC, small code model, emulated TLS).
+
+use std::ffi::{CStr, CString};
+use std::ptr;
+use std::sync::Once;
+
+use irjit_interface::{CompileError, OptLevel};
+use llvm_sys::core::*;
+use llvm_sys::error::*;
+use llvm_sys::prelude::*;
+use llvm_sys::target::*;
+use llvm_sys::target_machine::*;
+use llvm_sys::transforms::pass_builder::*;
+
+use crate::llvm::{MemoryBuffer, Message, Module};
+use crate::shim;
+
+static INIT: Once = Once::new();
+
+fn init_native_target() {
+    INIT.call_once(|| {
+        // SAFETY: LLVM's target registration is safe to call once, before any use.
+        unsafe {
+            LLVM_InitializeNativeTarget();
+            LLVM_InitializeNativeAsmPrinter();
+        }
+    });
+}
+
+/// An owned target machine.
+struct TargetMachine(LLVMTargetMachineRef);
+
+impl Drop for TargetMachine {
+    fn drop(&mut self) {
+        // SAFETY: owned.
+        unsafe { LLVMDisposeTargetMachine(self.0) }
+    }
+}
+
+/// Target machines for the host, one per optimization level, made on first use.
+pub(crate) struct Codegen {
+    triple: CString,
+    cpu: CString,
+    features: CString,
+    machines: [Option<TargetMachine>; 4],
+}
+
+impl Codegen {
+    /// Codegen for the host CPU (name and features as LLVM detects them).
+    pub(crate) fn for_host() -> Result<Codegen, CompileError> {
+        init_native_target();
+        // SAFETY: these return strings LLVM allocated for us.
+        let (triple, cpu, features) = unsafe {
+            (
+                Message::take_text(LLVMGetDefaultTargetTriple(), ""),
+                Message::take_text(LLVMGetHostCPUName(), "generic"),
+                Message::take_text(LLVMGetHostCPUFeatures(), ""),
+            )
+        };
+        if !triple.starts_with("x86_64") {
+            return Err(CompileError::Unsupported(format!(
+                "host target {triple}: irjit generates x86-64 code only"
+            )));
+        }
+        let c = |s: String| CString::new(s).expect("LLVM strings have no NUL");
+        Ok(Codegen {
+            triple: c(triple),
+            cpu: c(cpu),
+            features: c(features),
+            machines: [None, None, None, None],
+        })
+    }
+
+    /// The host CPU name, e.g. `znver4`.
+    pub(crate) fn cpu(&self) -> &str {
+        self.cpu.to_str().unwrap_or("generic")
+    }
+
+    /// The target triple code is generated for.
+    pub(crate) fn triple(&self) -> &str {
+        self.triple.to_str().unwrap_or("")
+    }
+
+    fn machine(&mut self, level: OptLevel) -> Result<LLVMTargetMachineRef, CompileError> {
+        let slot = &mut self.machines[level.as_digit() as usize];
+        if let Some(tm) = slot {
+            return Ok(tm.0);
+        }
+        let mut target = ptr::null_mut();
+        let mut err = ptr::null_mut();
+        // SAFETY: valid triple string; the error message is ours to free.
+        let failed =
+            unsafe { LLVMGetTargetFromTriple(self.triple.as_ptr(), &mut target, &mut err) };
+        // SAFETY: as above.
+        let text = unsafe { Message::take_text(err, "unknown target") };
+        if failed != 0 {
+            return Err(CompileError::Unsupported(format!(
+                "target {}: {text}",
+                self.triple()
+            )));
+        }
+        let cg_level = match level {
+            OptLevel::O0 => LLVMCodeGenOptLevel::LLVMCodeGenLevelNone,
+            OptLevel::O1 => LLVMCodeGenOptLevel::LLVMCodeGenLevelLess,
+            OptLevel::O2 => LLVMCodeGenOptLevel::LLVMCodeGenLevelDefault,
+            OptLevel::O3 => LLVMCodeGenOptLevel::LLVMCodeGenLevelAggressive,
+        };
+        // SAFETY: valid target and strings; the machine is owned by the slot from here on.
+        let tm = unsafe {
+            let tm = LLVMCreateTargetMachine(
+                target,
+                self.triple.as_ptr(),
+                self.cpu.as_ptr(),
+                self.features.as_ptr(),
+                cg_level,
+                LLVMRelocMode::LLVMRelocPIC,
+                LLVMCodeModel::LLVMCodeModelSmall,
+            );
+            if tm.is_null() {
+                return Err(CompileError::Unsupported(format!(
+                    "LLVM cannot create a target machine for {}",
+                    self.triple()
+                )));
+            }
+            shim::use_emulated_tls(tm);
+            tm
+        };
+        *slot = Some(TargetMachine(tm));
+        Ok(tm)
+    }
+
+    /// Fixes the module's target to the host when it names none or another x86-64 flavour.
+    pub(crate) fn adopt_module(&mut self, module: &Module) -> Result<(), CompileError> {
+        let triple = module.triple();
+        if !triple.is_empty() && !triple.starts_with("x86_64") {
+            return Err(CompileError::Unsupported(format!(
+                "the program targets {triple}; irjit runs x86-64 programs only"
+            )));
+        }
+        let tm = self.machine(OptLevel::O0)?;
+        // SAFETY: valid module and target machine; the data layout object is disposed here.
+        unsafe {
+            LLVMSetTarget(module.raw(), self.triple.as_ptr());
+            let layout = LLVMCreateTargetDataLayout(tm);
+            let current = CStr::from_ptr(LLVMGetDataLayoutStr(module.raw()));
+            if current.to_bytes().is_empty() {
+                LLVMSetModuleDataLayout(module.raw(), layout);
+            }
+            LLVMDisposeTargetData(layout);
+        }
+        Ok(())
+    }
+
+    /// Runs the `default<On>` IR pipeline on `module`.
+    pub(crate) fn optimize(
+        &mut self,
+        module: &Module,
+        level: OptLevel,
+        unit: &str,
+    ) -> Result<(), CompileError> {
+        if level > OptLevel::O0 {
+            allow_optimization(module);
+        }
+        let tm = self.machine(level)?;
+        let pipeline = CString::new(format!("default<O{}>", level.as_digit())).expect("no NUL");
+        // SAFETY: valid module and machine; the options object and error are disposed here.
+        unsafe {
+            let options = LLVMCreatePassBuilderOptions();
+            let error = LLVMRunPasses(module.raw(), pipeline.as_ptr(), tm, options);
+            LLVMDisposePassBuilderOptions(options);
+            if !error.is_null() {
+                let message = LLVMGetErrorMessage(error);
+                let text = CStr::from_ptr(message).to_string_lossy().into_owned();
+                LLVMDisposeErrorMessage(message);
+                return Err(CompileError::Codegen {
+                    unit: unit.to_string(),
+                    message: text,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Emits `module` as a relocatable ELF object.
+    pub(crate) fn emit(
+        &mut self,
+        module: &Module,
+        level: OptLevel,
+        unit: &str,
+    ) -> Result<Vec<u8>, CompileError> {
+        let tm = self.machine(level)?;
+        let mut err = ptr::null_mut();
+        let mut buffer: LLVMMemoryBufferRef = ptr::null_mut();
+        // SAFETY: valid machine and module; on success we own the buffer.
+        let failed = unsafe {
+            LLVMTargetMachineEmitToMemoryBuffer(
+                tm,
+                module.raw(),
+                LLVMCodeGenFileType::LLVMObjectFile,
+                &mut err,
+                &mut buffer,
+            )
+        };
+        // SAFETY: as above.
+        let text = unsafe { Message::take_text(err, "code generation failed") };
+        if failed != 0 || buffer.is_null() {
+            return Err(CompileError::Codegen {
+                unit: unit.to_string(),
+                message: text,
+            });
+        }
+        // SAFETY: LLVM handed us the buffer.
+        let buffer = unsafe { MemoryBuffer::from_raw(buffer) };
+        Ok(buffer.bytes().to_vec())
+    }
+}
+
+/// Clang marks every function of `-O0` bitcode `optnone noinline`; to optimize such bitcode at a
+/// higher level those markers must go (a user's own `noinline` without `optnone` stays).
+fn allow_optimization(module: &Module) {
+    let kind = |name: &str| {
+        // SAFETY: the name pointer and length describe a valid string.
+        unsafe { LLVMGetEnumAttributeKindForName(name.as_ptr().cast(), name.len()) }
+    };
+    let optnone = kind("optnone");
+    let noinline = kind("noinline");
+    for f in module.functions() {
+        // SAFETY: `f` is a function of the live module; attribute index -1 is the function.
+        unsafe {
+            let idx = llvm_sys::LLVMAttributeFunctionIndex;
+            if !LLVMGetEnumAttributeAtIndex(f, idx, optnone).is_null() {
+                LLVMRemoveEnumAttributeAtIndex(f, idx, optnone);
+                LLVMRemoveEnumAttributeAtIndex(f, idx, noinline);
+            }
+        }
+    }
+}

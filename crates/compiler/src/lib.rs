@@ -1,0 +1,169 @@
+//! irjit's compiler: the only part of irjit that links LLVM.
+//!
+//! It reads a program's IR (bitcode lazily, or textual IR), links extra modules into it, splits it
+//! into compile units (one per function, plus one for all global variables; see [`split`]),
+//! and compiles one unit at a time: the real `default<On>` IR pipeline, then code generation for
+//! the host CPU into a relocatable ELF object (PIC, small code model, frame pointers, emulated
+//! TLS). The runtime only ever sees the data types of `irjit-interface`.
+//!
+//! This crate must never run program code, own code memory or know about the runtime.
+
+#![deny(missing_docs)]
+
+mod codegen;
+mod llvm;
+mod load;
+mod shim;
+pub mod split;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use irjit_interface::{CompileError, CompiledUnit, OptLevel, ProgramLayout, UnitCompiler, UnitId};
+
+pub use load::is_bitcode;
+
+/// How to load a program.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Further modules linked into the main one, in order (`--extra-module`).
+    pub extra_modules: Vec<PathBuf>,
+    /// Read every function body and verify the whole program up front, instead of reading and
+    /// verifying each function when its unit is first compiled.
+    pub eager: bool,
+}
+
+/// A loaded program that compiles its units on request.
+pub struct Compiler {
+    // Field order matters: the module must be dropped before its context.
+    module: llvm::Module,
+    context: llvm::Context,
+    codegen: codegen::Codegen,
+    split: split::Split,
+    name: String,
+}
+
+impl Compiler {
+    /// Loads the program in `main` (plus extra modules) and splits it into units.
+    pub fn load(main: &Path, options: &LoadOptions) -> Result<Compiler, CompileError> {
+        let context = llvm::Context::new();
+        let module = load::read_file(&context, main)?;
+        Self::finish_load(context, module, main.display().to_string(), options)
+    }
+
+    /// Like [`Compiler::load`], for a main module held in memory.
+    pub fn load_bytes(
+        bytes: &[u8],
+        name: &str,
+        options: &LoadOptions,
+    ) -> Result<Compiler, CompileError> {
+        let context = llvm::Context::new();
+        let module = load::read_bytes(&context, bytes, name)?;
+        Self::finish_load(context, module, name.to_string(), options)
+    }
+
+    fn finish_load(
+        context: llvm::Context,
+        module: llvm::Module,
+        name: String,
+        options: &LoadOptions,
+    ) -> Result<Compiler, CompileError> {
+        let _span = tracing::info_span!("load", program = %name).entered();
+        for extra in &options.extra_modules {
+            let extra_module = load::read_file(&context, extra)?;
+            load::link_into(
+                &context,
+                &module,
+                extra_module,
+                &extra.display().to_string(),
+            )?;
+        }
+        if options.eager {
+            shim::materialize_all(&module).map_err(|message| CompileError::Read {
+                path: name.clone(),
+                message,
+            })?;
+            module.verify().map_err(|message| CompileError::Verify {
+                path: name.clone(),
+                message,
+            })?;
+        }
+        let mut codegen = codegen::Codegen::for_host()?;
+        codegen.adopt_module(&module)?;
+        let split = split::prepare_and_split(&module)?;
+        tracing::info!(
+            units = split.layout.units.len(),
+            cpu = codegen.cpu(),
+            triple = codegen.triple(),
+            "program split"
+        );
+        Ok(Compiler {
+            module,
+            context,
+            codegen,
+            split,
+            name,
+        })
+    }
+
+    /// The host CPU name code is generated for.
+    pub fn cpu(&self) -> &str {
+        self.codegen.cpu()
+    }
+
+    fn build_unit(&mut self, unit: UnitId) -> Result<llvm::Module, CompileError> {
+        let info = &self.split.layout.units[unit.index()];
+        let built = match &self.split.sources[unit.index()] {
+            split::UnitSource::Function { function, owned } => {
+                shim::extract_function(&self.module, *function, owned)
+            }
+            split::UnitSource::Globals { skip } => shim::extract_globals(&self.module, skip),
+        };
+        let diagnostics = self.context.take_diagnostics();
+        let module = built.map_err(|message| CompileError::Read {
+            path: format!("{} (function {})", self.name, info.name),
+            message: if diagnostics.is_empty() {
+                message
+            } else {
+                format!("{message}: {diagnostics}")
+            },
+        })?;
+        module.verify().map_err(|message| CompileError::Verify {
+            path: format!("{} (function {})", self.name, info.name),
+            message,
+        })?;
+        Ok(module)
+    }
+}
+
+impl UnitCompiler for Compiler {
+    fn layout(&self) -> &ProgramLayout {
+        &self.split.layout
+    }
+
+    fn compile(&mut self, unit: UnitId, level: OptLevel) -> Result<CompiledUnit, CompileError> {
+        let start = Instant::now();
+        let info = self
+            .split
+            .layout
+            .units
+            .get(unit.index())
+            .ok_or(CompileError::NoSuchUnit(unit))?;
+        let name = info.name.clone();
+        let is_globals = matches!(info.kind, irjit_interface::UnitKind::Globals);
+        let _span = tracing::debug_span!("compile", unit = %name, %level).entered();
+        let module = self.build_unit(unit)?;
+        if !is_globals {
+            self.codegen.optimize(&module, level, &name)?;
+        }
+        let object = self.codegen.emit(&module, level, &name)?;
+        let compile_time = start.elapsed();
+        tracing::debug!(bytes = object.len(), ?compile_time, "compiled");
+        Ok(CompiledUnit {
+            unit,
+            level,
+            object,
+            compile_time,
+        })
+    }
+}

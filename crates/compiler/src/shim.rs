@@ -1,0 +1,138 @@
+//! Safe wrappers over the C++ shim (`shim/irjit_shim.cpp`), for what LLVM's C API lacks.
+
+use std::ffi::c_char;
+use std::ptr;
+
+use llvm_sys::prelude::*;
+use llvm_sys::target_machine::LLVMTargetMachineRef;
+
+use crate::llvm::{Message, Module};
+
+mod ffi {
+    use super::*;
+    extern "C" {
+        pub fn irjit_materialize_all(m: LLVMModuleRef, err: *mut *mut c_char) -> i32;
+        pub fn irjit_blockaddress_owner(g: LLVMValueRef, conflict: *mut i32) -> LLVMValueRef;
+        pub fn irjit_alias_base(a: LLVMValueRef, offset: *mut i64) -> LLVMValueRef;
+        pub fn irjit_erase_global(g: LLVMValueRef);
+        pub fn irjit_set_dso_local(g: LLVMValueRef, local: i32);
+        pub fn irjit_extract_function(
+            m: LLVMModuleRef,
+            f: LLVMValueRef,
+            owned: *const LLVMValueRef,
+            num_owned: u32,
+            err: *mut *mut c_char,
+        ) -> LLVMModuleRef;
+        pub fn irjit_extract_globals(
+            m: LLVMModuleRef,
+            skip: *const LLVMValueRef,
+            num_skip: u32,
+            err: *mut *mut c_char,
+        ) -> LLVMModuleRef;
+        pub fn irjit_target_machine_use_emulated_tls(tm: LLVMTargetMachineRef);
+    }
+}
+
+/// Loads every lazily read function body of `module`.
+pub(crate) fn materialize_all(module: &Module) -> Result<(), String> {
+    let mut err = ptr::null_mut();
+    // SAFETY: valid module; the error message is owned by us afterwards.
+    let failed = unsafe { ffi::irjit_materialize_all(module.raw(), &mut err) };
+    // SAFETY: LLVM allocated (or left null) the message.
+    let text = unsafe { Message::take_text(err, "materialization failed") };
+    if failed != 0 {
+        Err(text)
+    } else {
+        Ok(())
+    }
+}
+
+/// The function whose block addresses global variable `global`'s initializer uses.
+/// `Err(())` when it uses blocks of several functions.
+pub(crate) fn blockaddress_owner(global: LLVMValueRef) -> Result<Option<LLVMValueRef>, ()> {
+    let mut conflict = 0;
+    // SAFETY: `global` is a global variable of a live module.
+    let owner = unsafe { ffi::irjit_blockaddress_owner(global, &mut conflict) };
+    if conflict != 0 {
+        return Err(());
+    }
+    Ok((!owner.is_null()).then_some(owner))
+}
+
+/// The global value an alias points into, and the byte offset from it.
+pub(crate) fn alias_base(alias: LLVMValueRef) -> Option<(LLVMValueRef, i64)> {
+    let mut offset = 0;
+    // SAFETY: `alias` is an alias of a live module.
+    let base = unsafe { ffi::irjit_alias_base(alias, &mut offset) };
+    (!base.is_null()).then_some((base, offset))
+}
+
+/// Marks a global value as resolved within the code heap (`dso_local`), so code reaches it
+/// PC-relative instead of through the GOT.
+pub(crate) fn set_dso_local(global: LLVMValueRef, local: bool) {
+    // SAFETY: `global` is a global value of a live module.
+    unsafe { ffi::irjit_set_dso_local(global, local as i32) }
+}
+
+/// Erases a global value from its module.
+///
+/// # Safety
+/// `global` is a global value of a live module and nothing refers to it any more.
+pub(crate) unsafe fn erase_global(global: LLVMValueRef) {
+    // SAFETY: forwarded from the caller.
+    unsafe { ffi::irjit_erase_global(global) }
+}
+
+/// A new module (in `source`'s context) holding `function`, the `owned` global variables, and
+/// declarations of everything they reference.
+pub(crate) fn extract_function(
+    source: &Module,
+    function: LLVMValueRef,
+    owned: &[LLVMValueRef],
+) -> Result<Module, String> {
+    let mut err = ptr::null_mut();
+    // SAFETY: the function and owned variables belong to `source`, which is live.
+    let m = unsafe {
+        ffi::irjit_extract_function(
+            source.raw(),
+            function,
+            owned.as_ptr(),
+            owned.len() as u32,
+            &mut err,
+        )
+    };
+    // SAFETY: LLVM allocated (or left null) the message.
+    let text = unsafe { Message::take_text(err, "function extraction failed") };
+    if m.is_null() {
+        Err(text)
+    } else {
+        // SAFETY: the shim hands us a fresh module.
+        Ok(unsafe { Module::from_raw(m) })
+    }
+}
+
+/// A new module holding every global variable definition of `source` except `skip`.
+pub(crate) fn extract_globals(source: &Module, skip: &[LLVMValueRef]) -> Result<Module, String> {
+    let mut err = ptr::null_mut();
+    // SAFETY: the skipped variables belong to `source`, which is live.
+    let m = unsafe {
+        ffi::irjit_extract_globals(source.raw(), skip.as_ptr(), skip.len() as u32, &mut err)
+    };
+    // SAFETY: LLVM allocated (or left null) the message.
+    let text = unsafe { Message::take_text(err, "globals extraction failed") };
+    if m.is_null() {
+        Err(text)
+    } else {
+        // SAFETY: the shim hands us a fresh module.
+        Ok(unsafe { Module::from_raw(m) })
+    }
+}
+
+/// Switches a target machine to emulated thread-local storage.
+///
+/// # Safety
+/// `tm` is a live target machine not in use by another thread.
+pub(crate) unsafe fn use_emulated_tls(tm: LLVMTargetMachineRef) {
+    // SAFETY: forwarded from the caller.
+    unsafe { ffi::irjit_target_machine_use_emulated_tls(tm) }
+}

@@ -1,0 +1,204 @@
+//! The narrow interface between irjit's two halves.
+//!
+//! The **compiler** (the only crate that links LLVM) turns a program's IR into compile units and
+//! compiles one unit at a time into a relocatable ELF object. The **runtime** (which never links
+//! LLVM) decides what to compile and when, links the objects into its code heap and runs the
+//! program. Everything that crosses between them is plain data defined here, so the compiler can
+//! later live in a separately loaded library and be loaded only when something must be compiled.
+//!
+//! This crate must never depend on LLVM or on the runtime.
+
+#![deny(missing_docs)]
+
+use std::fmt;
+
+/// Identifies one compile unit of a program: an index into [`ProgramLayout::units`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnitId(pub u32);
+
+impl UnitId {
+    /// The index of this unit in [`ProgramLayout::units`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for UnitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unit#{}", self.0)
+    }
+}
+
+/// How hard the compiler optimizes a unit: the IR pipeline (`default<On>`) and the code generator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum OptLevel {
+    /// No IR optimization, fast instruction selection.
+    O0,
+    /// Light optimization.
+    O1,
+    /// The standard optimization pipeline.
+    #[default]
+    O2,
+    /// The aggressive optimization pipeline.
+    O3,
+}
+
+impl OptLevel {
+    /// The level as the digit used by `-O<n>`.
+    pub fn as_digit(self) -> u8 {
+        match self {
+            OptLevel::O0 => 0,
+            OptLevel::O1 => 1,
+            OptLevel::O2 => 2,
+            OptLevel::O3 => 3,
+        }
+    }
+
+    /// Parses the digit of `-O<n>`.
+    pub fn from_digit(digit: u8) -> Option<OptLevel> {
+        Some(match digit {
+            0 => OptLevel::O0,
+            1 => OptLevel::O1,
+            2 => OptLevel::O2,
+            3 => OptLevel::O3,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for OptLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "O{}", self.as_digit())
+    }
+}
+
+/// What a compile unit holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnitKind {
+    /// Exactly one function body; [`UnitInfo::name`] is the function's (link) name.
+    Function,
+    /// All global variable definitions of the program.
+    Globals,
+}
+
+/// One compile unit as the compiler's split of the program describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitInfo {
+    /// The unit's identity.
+    pub id: UnitId,
+    /// What the unit holds.
+    pub kind: UnitKind,
+    /// A human-readable name: the function's link name, or `<globals>`.
+    pub name: String,
+    /// The symbols the unit's object defines (link names after internal symbols were promoted).
+    pub defines: Vec<String>,
+}
+
+/// A static constructor or destructor (`llvm.global_ctors` / `llvm.global_dtors`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Xtor {
+    /// Lower priorities run first (constructors) or last (destructors run in reverse).
+    pub priority: u32,
+    /// Link name of the function to call.
+    pub symbol: String,
+}
+
+/// A symbol defined as another symbol plus a byte offset (an IR `alias`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alias {
+    /// The alias's link name.
+    pub name: String,
+    /// The link name of the object it points into.
+    pub target: String,
+    /// Byte offset from the target's address.
+    pub offset: i64,
+}
+
+/// Everything the runtime needs to know about a program before compiling any of it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProgramLayout {
+    /// Every compile unit, indexed by [`UnitId`].
+    pub units: Vec<UnitInfo>,
+    /// Static constructors in the order the IR lists them.
+    pub ctors: Vec<Xtor>,
+    /// Static destructors in the order the IR lists them.
+    pub dtors: Vec<Xtor>,
+    /// Aliases, resolved by the runtime's symbol table.
+    pub aliases: Vec<Alias>,
+}
+
+impl ProgramLayout {
+    /// The unit defining `symbol`, if any (a linear scan: callers build an index when it matters).
+    pub fn unit_defining(&self, symbol: &str) -> Option<&UnitInfo> {
+        self.units
+            .iter()
+            .find(|u| u.defines.iter().any(|d| d == symbol))
+    }
+}
+
+/// A unit compiled to a relocatable ELF object for the host.
+#[derive(Clone, Debug)]
+pub struct CompiledUnit {
+    /// Which unit this is.
+    pub unit: UnitId,
+    /// The level it was compiled at.
+    pub level: OptLevel,
+    /// The relocatable ELF object's bytes (x86-64, PIC, small code model).
+    pub object: Vec<u8>,
+    /// Wall time spent in the compiler for this unit.
+    pub compile_time: std::time::Duration,
+}
+
+/// Why the compiler could not deliver a unit or a program.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    /// The input could not be read or parsed as IR.
+    #[error("failed to read {path}: {message}")]
+    Read {
+        /// The input file.
+        path: String,
+        /// LLVM's or the operating system's explanation.
+        message: String,
+    },
+    /// The program is not valid IR.
+    #[error("{path} is not valid IR: {message}")]
+    Verify {
+        /// The input (or unit) that failed.
+        path: String,
+        /// The verifier's report.
+        message: String,
+    },
+    /// Linking an extra module into the main one failed.
+    #[error("failed to link {path} into the program: {message}")]
+    Link {
+        /// The extra module.
+        path: String,
+        /// LLVM's explanation.
+        message: String,
+    },
+    /// The program uses something irjit does not support.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// LLVM failed while optimizing or emitting a unit.
+    #[error("failed to compile {unit}: {message}")]
+    Codegen {
+        /// The unit's name.
+        unit: String,
+        /// LLVM's explanation.
+        message: String,
+    },
+    /// The requested unit does not exist.
+    #[error("no such compile unit: {0}")]
+    NoSuchUnit(UnitId),
+}
+
+/// A compiler that serves compile units of one loaded program.
+///
+/// The runtime holds one of these behind a trait object so that it never depends on LLVM.
+pub trait UnitCompiler {
+    /// How the program is split into units.
+    fn layout(&self) -> &ProgramLayout;
+
+    /// Compiles one unit at `level` into a relocatable object.
+    fn compile(&mut self, unit: UnitId, level: OptLevel) -> Result<CompiledUnit, CompileError>;
+}

@@ -1,0 +1,67 @@
+//! The `irjit` command: runs programs shipped as LLVM IR. This crate is not a library.
+//!
+//! Exit status: a program run by `irjit run` exits with its own status (or dies by its own
+//! signal). irjit's own failures use [`exit::FAILURE`] (125), command-line errors use 2, and an
+//! internal error of irjit (a bug) uses [`exit::INTERNAL`] (124).
+
+mod commands;
+mod exit;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Run programs shipped as LLVM IR: lazily compiled, tiered, cached.
+#[derive(Parser, Debug)]
+#[command(name = "irjit", version, about, propagate_version = true)]
+struct Cli {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); IRJIT_LOG takes a filter too.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a program from LLVM bitcode (.bc) or textual IR (.ll).
+    Run(commands::run::RunArgs),
+}
+
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("IRJIT_LOG") {
+        Ok(spec) if !spec.is_empty() => EnvFilter::new(spec),
+        _ => EnvFilter::new(match verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("irjit: internal error: {info}");
+        std::process::exit(exit::INTERNAL.into());
+    }));
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let result = match cli.command {
+        Command::Run(args) => commands::run::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("irjit: error: {error:#}");
+            ExitCode::from(exit::FAILURE)
+        }
+    }
+}

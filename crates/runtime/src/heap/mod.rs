@@ -1,0 +1,168 @@
+//! The code heap: one contiguous reservation holding every piece of loaded code and data, so that
+//! any PC-relative reference between them fits in 32 bits.
+//!
+//! Layout of the reservation (offsets from its base):
+//!
+//! | region     | offset            | size     | execution view | backing                     |
+//! |------------|-------------------|----------|----------------|-----------------------------|
+//! | code       | 0                 | 512 MiB  | read + execute | memfd, shared               |
+//! | read-only  | 512 MiB           | 256 MiB  | read           | memfd, shared               |
+//! | data       | 768 MiB           | 1272 MiB | read + write   | anonymous, private          |
+//!
+//! W^X: no page is ever writable and executable in the same mapping. Code and read-only data are
+//! a memfd mapped twice: the *execution view* (at the addresses code runs at) is never writable,
+//! and a separate *write view* (elsewhere in the address space) is never executable. The linker
+//! writes through the write view; the change is visible in the execution view at once (x86-64
+//! keeps instruction caches coherent with data writes). Writable data needs no second view and is
+//! private anonymous memory, so a `fork()` of the program gives the child its own copy.
+
+mod sys;
+
+use std::fmt;
+
+use crate::error::HeapError;
+
+/// An address inside the execution view of the heap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HeapAddr(pub u64);
+
+impl fmt::Display for HeapAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+/// Which part of the heap an allocation lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Region {
+    /// Machine code: executable, never writable in the execution view.
+    Code,
+    /// Constants, relocated read-only data, GOT entries, unwind tables.
+    ReadOnly,
+    /// Writable program data and zero-initialized storage.
+    Data,
+}
+
+const MIB: u64 = 1 << 20;
+const CODE_SIZE: u64 = 512 * MIB;
+/// Size of the code region, which starts the reservation (the read-only region follows it).
+pub const CODE_REGION_SIZE: u64 = CODE_SIZE;
+const READ_ONLY_SIZE: u64 = 256 * MIB;
+const DATA_SIZE: u64 = 1272 * MIB;
+/// Bytes reserved in all; stays below 2 GiB so every distance fits a signed 32-bit displacement.
+pub const RESERVATION: u64 = CODE_SIZE + READ_ONLY_SIZE + DATA_SIZE;
+const SHARED_SIZE: u64 = CODE_SIZE + READ_ONLY_SIZE;
+
+struct Bump {
+    start: u64,
+    end: u64,
+    next: u64,
+}
+
+/// The code heap. See the module documentation for its layout and W^X scheme.
+pub struct CodeHeap {
+    maps: sys::Mappings,
+    code: Bump,
+    read_only: Bump,
+    data: Bump,
+}
+
+impl CodeHeap {
+    /// Reserves the heap's address space and maps both views.
+    pub fn new() -> Result<CodeHeap, HeapError> {
+        let maps = sys::Mappings::new(RESERVATION as usize, SHARED_SIZE as usize)?;
+        let base = maps.exec_base() as u64;
+        let bump = |start: u64, size: u64| Bump {
+            start: base + start,
+            end: base + start + size,
+            next: base + start,
+        };
+        maps.protect(0, CODE_SIZE as usize, sys::Protection::ReadExecute)?;
+        maps.protect(
+            CODE_SIZE as usize,
+            READ_ONLY_SIZE as usize,
+            sys::Protection::Read,
+        )?;
+        Ok(CodeHeap {
+            code: bump(0, CODE_SIZE),
+            read_only: bump(CODE_SIZE, READ_ONLY_SIZE),
+            data: bump(SHARED_SIZE, DATA_SIZE),
+            maps,
+        })
+    }
+
+    /// The lowest address of the heap.
+    pub fn base(&self) -> HeapAddr {
+        HeapAddr(self.maps.exec_base() as u64)
+    }
+
+    /// Whether `addr` lies inside the heap.
+    pub fn contains(&self, addr: u64) -> bool {
+        let base = self.maps.exec_base() as u64;
+        addr >= base && addr < base + RESERVATION
+    }
+
+    fn bump(&mut self, region: Region) -> &mut Bump {
+        match region {
+            Region::Code => &mut self.code,
+            Region::ReadOnly => &mut self.read_only,
+            Region::Data => &mut self.data,
+        }
+    }
+
+    /// Allocates `size` bytes aligned to `align` (a power of two) in `region`. The bytes read as
+    /// zero until written.
+    pub fn alloc(&mut self, region: Region, size: u64, align: u64) -> Result<HeapAddr, HeapError> {
+        let align = align.max(1);
+        if !align.is_power_of_two() {
+            return Err(HeapError::BadAlignment(align));
+        }
+        let bump = self.bump(region);
+        let at = bump.next.next_multiple_of(align);
+        let end = at.checked_add(size.max(1)).ok_or(HeapError::Exhausted {
+            region,
+            requested: size,
+        })?;
+        if end > bump.end {
+            return Err(HeapError::Exhausted {
+                region,
+                requested: size,
+            });
+        }
+        bump.next = end;
+        Ok(HeapAddr(at))
+    }
+
+    /// Bytes handed out so far in `region`.
+    pub fn used(&self, region: Region) -> u64 {
+        let bump = match region {
+            Region::Code => &self.code,
+            Region::ReadOnly => &self.read_only,
+            Region::Data => &self.data,
+        };
+        bump.next - bump.start
+    }
+
+    /// The writable view of `len` bytes at execution address `addr`.
+    ///
+    /// Panics if the range is not inside the heap: callers only pass ranges they allocated.
+    pub fn writable(&mut self, addr: HeapAddr, len: usize) -> &mut [u8] {
+        let base = self.maps.exec_base() as u64;
+        assert!(
+            addr.0 >= base && addr.0 + len as u64 <= base + RESERVATION,
+            "write outside the code heap: {addr} + {len}"
+        );
+        let offset = (addr.0 - base) as usize;
+        // SAFETY: the range lies within the heap (checked above); the write view maps the shared
+        // part read+write and the data part is read+write in the execution view itself. `&mut
+        // self` guarantees no other slice of the views is alive in safe code. Code running in the
+        // heap may read these bytes concurrently only through pages the linker is not writing:
+        // the linker writes freshly allocated ranges, or slots updated with atomic stores.
+        unsafe { std::slice::from_raw_parts_mut(self.maps.write_ptr(offset), len) }
+    }
+
+    /// Writes `bytes` at `addr`.
+    pub fn write(&mut self, addr: HeapAddr, bytes: &[u8]) {
+        self.writable(addr, bytes.len()).copy_from_slice(bytes);
+    }
+}

@@ -1,0 +1,139 @@
+//! The operating-system part of the code heap (Linux): the reservation, the memfd and its two
+//! views. This is the one module to edit when porting the heap.
+
+use std::os::fd::OwnedFd;
+use std::ptr;
+
+use rustix::fs::{ftruncate, memfd_create, MemfdFlags};
+use rustix::mm::{mmap, mmap_anonymous, mprotect, munmap, MapFlags, MprotectFlags, ProtFlags};
+
+use crate::error::HeapError;
+
+/// Page protections of the execution view.
+pub(super) enum Protection {
+    Read,
+    ReadExecute,
+}
+
+/// The reservation, with its first `shared` bytes backed by a memfd mapped a second time
+/// (read+write) elsewhere; the rest is private anonymous read+write memory.
+pub(super) struct Mappings {
+    exec: *mut u8,
+    write: *mut u8,
+    len: usize,
+    shared: usize,
+    _memfd: OwnedFd,
+}
+
+// SAFETY: the raw pointers denote process-wide mappings, valid from any thread.
+unsafe impl Send for Mappings {}
+
+fn os(what: &'static str) -> impl Fn(rustix::io::Errno) -> HeapError {
+    move |e| HeapError::Os {
+        what,
+        source: std::io::Error::from_raw_os_error(e.raw_os_error()),
+    }
+}
+
+impl Mappings {
+    pub(super) fn new(len: usize, shared: usize) -> Result<Mappings, HeapError> {
+        // Newer kernels may default memfds to non-executable; ask for an executable one, and fall
+        // back for kernels that do not know the flag.
+        let memfd = memfd_create("irjit-code", MemfdFlags::CLOEXEC | MemfdFlags::EXEC)
+            .or_else(|_| memfd_create("irjit-code", MemfdFlags::CLOEXEC))
+            .map_err(os("memfd_create"))?;
+        ftruncate(&memfd, shared as u64).map_err(os("ftruncate of the code memfd"))?;
+        // SAFETY: reserving fresh address space (no MAP_FIXED) cannot disturb existing mappings.
+        let exec = unsafe {
+            mmap_anonymous(
+                ptr::null_mut(),
+                len,
+                ProtFlags::empty(),
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            )
+        }
+        .map_err(os("reserving the code heap"))?
+        .cast::<u8>();
+        // SAFETY: MAP_FIXED replaces only pages of our own reservation just made.
+        unsafe {
+            mmap(
+                exec.cast(),
+                shared,
+                ProtFlags::empty(),
+                MapFlags::SHARED | MapFlags::FIXED,
+                &memfd,
+                0,
+            )
+            .map_err(os("mapping the code memfd (execution view)"))?;
+            mmap_anonymous(
+                exec.add(shared).cast(),
+                len - shared,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::PRIVATE | MapFlags::FIXED | MapFlags::NORESERVE,
+            )
+            .map_err(os("mapping the data region"))?;
+        }
+        // SAFETY: a fresh mapping at an address of the kernel's choosing.
+        let write = unsafe {
+            mmap(
+                ptr::null_mut(),
+                shared,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::SHARED,
+                &memfd,
+                0,
+            )
+        }
+        .map_err(os("mapping the code memfd (write view)"))?
+        .cast::<u8>();
+        Ok(Mappings {
+            exec,
+            write,
+            len,
+            shared,
+            _memfd: memfd,
+        })
+    }
+
+    pub(super) fn exec_base(&self) -> *mut u8 {
+        self.exec
+    }
+
+    /// Where to write the byte at `offset` from the base.
+    pub(super) fn write_ptr(&self, offset: usize) -> *mut u8 {
+        debug_assert!(offset < self.len);
+        if offset < self.shared {
+            // SAFETY: in bounds of the write view (offset < shared).
+            unsafe { self.write.add(offset) }
+        } else {
+            // SAFETY: in bounds of the reservation; the data part is writable in place.
+            unsafe { self.exec.add(offset) }
+        }
+    }
+
+    pub(super) fn protect(
+        &self,
+        offset: usize,
+        len: usize,
+        protection: Protection,
+    ) -> Result<(), HeapError> {
+        let flags = match protection {
+            Protection::Read => MprotectFlags::READ,
+            Protection::ReadExecute => MprotectFlags::READ | MprotectFlags::EXEC,
+        };
+        // SAFETY: the range lies within our reservation's memfd part; tightening or setting the
+        // protections of our own mapping affects nothing else.
+        unsafe { mprotect(self.exec.add(offset).cast(), len, flags) }
+            .map_err(os("mprotect of the code heap"))
+    }
+}
+
+impl Drop for Mappings {
+    fn drop(&mut self) {
+        // SAFETY: both mappings are ours; dropping the heap means no code in it runs any more.
+        unsafe {
+            let _ = munmap(self.write.cast(), self.shared);
+            let _ = munmap(self.exec.cast(), self.len);
+        }
+    }
+}

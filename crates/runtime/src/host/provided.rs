@@ -1,0 +1,63 @@
+//! Functions the runtime defines for the program because the host C library does not export them
+//! from its shared object (on glibc they live in `libc_nonshared.a`, linked statically into every
+//! native executable), plus `__dso_handle`.
+
+use std::ffi::{c_int, c_void};
+
+/// The program's `__dso_handle`: identifies "this module" to `__cxa_atexit`. Any unique address
+/// will do; irjit never unloads a program, so `__cxa_finalize` is never called on it.
+static DSO_HANDLE: u8 = 0;
+
+/// The address used as the program's `__dso_handle`.
+pub fn dso_handle() -> *mut c_void {
+    &DSO_HANDLE as *const u8 as *mut c_void
+}
+
+extern "C" {
+    fn __cxa_atexit(f: extern "C" fn(*mut c_void), arg: *mut c_void, dso: *mut c_void) -> c_int;
+    fn __cxa_at_quick_exit(f: extern "C" fn(), dso: *mut c_void) -> c_int;
+    fn __register_atfork(
+        prepare: Option<extern "C" fn()>,
+        parent: Option<extern "C" fn()>,
+        child: Option<extern "C" fn()>,
+        dso: *mut c_void,
+    ) -> c_int;
+}
+
+/// `atexit(f)`, as glibc's `libc_nonshared.a` defines it.
+extern "C" fn irjit_atexit(f: extern "C" fn()) -> c_int {
+    // SAFETY: `void (*)(void)` and `void (*)(void *)` are call-compatible in the x86-64 SysV ABI
+    // (the extra argument register is ignored), which is how glibc itself implements atexit.
+    unsafe {
+        let f: extern "C" fn(*mut c_void) = std::mem::transmute(f);
+        __cxa_atexit(f, std::ptr::null_mut(), dso_handle())
+    }
+}
+
+/// `at_quick_exit(f)`.
+extern "C" fn irjit_at_quick_exit(f: extern "C" fn()) -> c_int {
+    // SAFETY: forwards to the C library with our DSO handle.
+    unsafe { __cxa_at_quick_exit(f, dso_handle()) }
+}
+
+/// `pthread_atfork(prepare, parent, child)`.
+extern "C" fn irjit_pthread_atfork(
+    prepare: Option<extern "C" fn()>,
+    parent: Option<extern "C" fn()>,
+    child: Option<extern "C" fn()>,
+) -> c_int {
+    // SAFETY: forwards to the C library with our DSO handle.
+    unsafe { __register_atfork(prepare, parent, child, dso_handle()) }
+}
+
+/// The address of a symbol the runtime provides, if `name` is one.
+pub(super) fn lookup(name: &str) -> Option<u64> {
+    let addr = match name {
+        "atexit" => irjit_atexit as *const () as u64,
+        "at_quick_exit" => irjit_at_quick_exit as *const () as u64,
+        "pthread_atfork" => irjit_pthread_atfork as *const () as u64,
+        "__dso_handle" => dso_handle() as u64,
+        _ => return None,
+    };
+    Some(addr)
+}

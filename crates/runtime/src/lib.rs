@@ -1,0 +1,17 @@
+//! irjit's runtime: the code heap, the ELF object linker, symbol resolution and running programs.
+//!
+//! It receives compiled units as plain data (`irjit-interface`) and never links LLVM: a program
+//! whose code needs no compiling must be runnable without loading the compiler at all.
+
+#![deny(missing_docs)]
+
+pub mod engine;
+pub mod error;
+pub mod heap;
+pub mod host;
+pub mod link;
+pub mod program;
+
+pub use engine::{Engine, EngineOptions, EngineStats};
+pub use error::{HeapError, LinkError, RuntimeError};
+pub use program::{run, ExitHook, RunConfig};

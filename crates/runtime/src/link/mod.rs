@@ -1,0 +1,635 @@
+//! irjit's ELF linker: places relocatable x86-64 objects in the code heap, resolves their symbols
+//! (program first, then the host), applies their relocations and registers their unwind tables.
+//!
+//! Linking is two-phase, so a batch of objects may refer to each other in any order: first every
+//! object's sections are placed and its symbols defined, then every relocation is applied.
+
+mod reloc;
+mod unwind;
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use object::elf;
+use object::read::elf::{FileHeader, Rela, SectionHeader, SectionTable, Sym, SymbolTable};
+use object::{LittleEndian as LE, SectionIndex, SymbolIndex};
+
+use crate::error::LinkError;
+use crate::heap::{CodeHeap, HeapAddr, Region};
+use crate::host::HostResolver;
+
+type Elf = elf::FileHeader64<LE>;
+
+/// One relocatable object to link.
+#[derive(Clone, Copy, Debug)]
+pub struct ObjectInput<'a> {
+    /// The name errors and tools use for it (the unit's function name).
+    pub name: &'a str,
+    /// The ELF bytes.
+    pub bytes: &'a [u8],
+}
+
+/// Where a section of a linked object was placed.
+#[derive(Clone, Debug)]
+pub struct PlacedSection {
+    /// The section's name.
+    pub name: String,
+    /// Its address in the heap.
+    pub addr: HeapAddr,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The heap region holding it.
+    pub region: Region,
+}
+
+/// A function defined by a linked object (for perf maps and crash reports).
+#[derive(Clone, Debug)]
+pub struct FunctionSymbol {
+    /// The symbol's name.
+    pub name: String,
+    /// Its address.
+    pub addr: u64,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// What linking one object produced.
+#[derive(Clone, Debug)]
+pub struct LinkedObject {
+    /// The object's name.
+    pub name: String,
+    /// Its loaded sections.
+    pub sections: Vec<PlacedSection>,
+    /// The functions it defines.
+    pub functions: Vec<FunctionSymbol>,
+}
+
+#[derive(Clone, Debug)]
+struct Definition {
+    addr: u64,
+    size: u64,
+    weak: bool,
+    owner: Rc<str>,
+}
+
+/// Counters the linker keeps.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LinkStats {
+    /// Objects linked.
+    pub objects: u64,
+    /// Relocations applied.
+    pub relocations: u64,
+    /// GOT entries made.
+    pub got_entries: u64,
+    /// PLT stubs made.
+    pub plt_stubs: u64,
+    /// Bytes placed per region: code, read-only, data.
+    pub bytes: [u64; 3],
+}
+
+/// The linker and the heap it fills.
+pub struct Linker {
+    heap: CodeHeap,
+    host: HostResolver,
+    globals: HashMap<String, Definition>,
+    aliases: HashMap<String, (String, i64)>,
+    comdats: HashSet<Vec<u8>>,
+    got: HashMap<u64, HeapAddr>,
+    plt: HashMap<u64, HeapAddr>,
+    got_base: HeapAddr,
+    frames: unwind::Frames,
+    stats: LinkStats,
+}
+
+/// An object between the two phases.
+struct Placed {
+    name: Rc<str>,
+    sections: Vec<Option<(HeapAddr, Region)>>,
+    /// Address of each symbol defined in this object (None: undefined or discarded).
+    symbols: Vec<Option<u64>>,
+    eh_frames: Vec<HeapAddr>,
+    result: LinkedObject,
+}
+
+struct Parsed<'a> {
+    endian: LE,
+    sections: SectionTable<'a, Elf>,
+    symbols: SymbolTable<'a, Elf>,
+}
+
+fn parse<'a>(input: &ObjectInput<'a>) -> Result<Parsed<'a>, LinkError> {
+    let malformed = |e: object::Error| LinkError::Malformed {
+        object: input.name.to_string(),
+        message: e.to_string(),
+    };
+    let header = Elf::parse(input.bytes).map_err(malformed)?;
+    let endian = header.endian().map_err(malformed)?;
+    if header.e_machine(endian) != elf::EM_X86_64 || header.e_type(endian) != elf::ET_REL {
+        return Err(LinkError::Malformed {
+            object: input.name.to_string(),
+            message: "not an x86-64 relocatable object".to_string(),
+        });
+    }
+    let sections = header.sections(endian, input.bytes).map_err(malformed)?;
+    let symbols = sections
+        .symbols(endian, input.bytes, elf::SHT_SYMTAB)
+        .map_err(malformed)?;
+    Ok(Parsed {
+        endian,
+        sections,
+        symbols,
+    })
+}
+
+const SHT_LLVM_ADDRSIG: u32 = 0x6fff_4c03;
+const EH_FRAME_TERMINATOR: [u8; 4] = [0; 4];
+
+/// What to do with a section.
+enum SectionPlan {
+    Load(Region),
+    Skip,
+}
+
+impl Linker {
+    /// A linker over a fresh code heap.
+    pub fn new(heap: CodeHeap, host: HostResolver) -> Linker {
+        // The GOT base is the start of the read-only region; every GOT entry lives above it.
+        let got_base = HeapAddr(heap.base().0 + crate::heap::CODE_REGION_SIZE);
+        Linker {
+            heap,
+            host,
+            globals: HashMap::new(),
+            aliases: HashMap::new(),
+            comdats: HashSet::new(),
+            got: HashMap::new(),
+            plt: HashMap::new(),
+            got_base,
+            frames: unwind::Frames::default(),
+            stats: LinkStats::default(),
+        }
+    }
+
+    /// The host symbol resolver (to open more libraries).
+    pub fn host_mut(&mut self) -> &mut HostResolver {
+        &mut self.host
+    }
+
+    /// The heap the linker fills.
+    pub fn heap(&self) -> &CodeHeap {
+        &self.heap
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> LinkStats {
+        self.stats
+    }
+
+    /// Declares `name` as `target + offset` (an IR alias).
+    pub fn add_alias(&mut self, name: &str, target: &str, offset: i64) {
+        self.aliases
+            .insert(name.to_string(), (target.to_string(), offset));
+    }
+
+    /// The address of a program symbol (definitions and aliases; not the host).
+    pub fn lookup(&self, name: &str) -> Option<u64> {
+        self.lookup_depth(name, 0)
+    }
+
+    fn lookup_depth(&self, name: &str, depth: u32) -> Option<u64> {
+        if let Some(def) = self.globals.get(name) {
+            return Some(def.addr);
+        }
+        let (target, offset) = self.aliases.get(name)?;
+        if depth > 16 {
+            return None;
+        }
+        let base = self.lookup_depth(target, depth + 1)?;
+        Some(base.wrapping_add_signed(*offset))
+    }
+
+    /// Links a batch of objects that may refer to each other.
+    pub fn link(&mut self, inputs: &[ObjectInput<'_>]) -> Result<Vec<LinkedObject>, LinkError> {
+        let mut placed = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            let _span = tracing::trace_span!("place", object = input.name).entered();
+            placed.push(self.place(input)?);
+        }
+        for (input, p) in inputs.iter().zip(&placed) {
+            let _span = tracing::trace_span!("relocate", object = input.name).entered();
+            self.relocate(input, p)?;
+        }
+        let mut linked = Vec::with_capacity(placed.len());
+        for p in placed {
+            for &frame in &p.eh_frames {
+                self.frames.register(frame);
+            }
+            self.stats.objects += 1;
+            linked.push(p.result);
+        }
+        Ok(linked)
+    }
+
+    fn plan_section(
+        &self,
+        input: &ObjectInput<'_>,
+        name: &str,
+        sh_type: u32,
+        flags: u64,
+    ) -> Result<SectionPlan, LinkError> {
+        let unsupported = || LinkError::UnsupportedSection {
+            object: input.name.to_string(),
+            section: name.to_string(),
+            sh_type,
+        };
+        let alloc = flags & u64::from(elf::SHF_ALLOC) != 0;
+        match sh_type {
+            elf::SHT_NULL
+            | elf::SHT_SYMTAB
+            | elf::SHT_STRTAB
+            | elf::SHT_RELA
+            | elf::SHT_GROUP
+            | elf::SHT_NOTE
+            | elf::SHT_SYMTAB_SHNDX
+            | SHT_LLVM_ADDRSIG => Ok(SectionPlan::Skip),
+            elf::SHT_REL => Err(unsupported()),
+            elf::SHT_INIT_ARRAY | elf::SHT_FINI_ARRAY | elf::SHT_PREINIT_ARRAY => {
+                // Constructors reach the runtime as data (llvm.global_ctors), never as sections.
+                Err(unsupported())
+            }
+            _ if !alloc => Ok(SectionPlan::Skip),
+            _ if flags & u64::from(elf::SHF_TLS) != 0 => Err(unsupported()),
+            elf::SHT_PROGBITS | elf::SHT_NOBITS | elf::SHT_X86_64_UNWIND => {
+                let region = if flags & u64::from(elf::SHF_EXECINSTR) != 0 {
+                    Region::Code
+                } else if flags & u64::from(elf::SHF_WRITE) != 0
+                    && !name.starts_with(".data.rel.ro")
+                {
+                    Region::Data
+                } else {
+                    Region::ReadOnly
+                };
+                Ok(SectionPlan::Load(region))
+            }
+            _ => Err(unsupported()),
+        }
+    }
+
+    /// Phase 1: place sections, define symbols.
+    fn place(&mut self, input: &ObjectInput<'_>) -> Result<Placed, LinkError> {
+        let parsed = parse(input)?;
+        let endian = parsed.endian;
+        let malformed = |e: object::Error| LinkError::Malformed {
+            object: input.name.to_string(),
+            message: e.to_string(),
+        };
+        let name: Rc<str> = Rc::from(input.name);
+        let count = parsed.sections.len();
+
+        // COMDAT groups: the first object to bring a group keeps it; later copies are discarded.
+        let mut discarded = vec![false; count];
+        for section in parsed.sections.iter() {
+            let Some((flag, members)) = section.group(endian, input.bytes).map_err(malformed)?
+            else {
+                continue;
+            };
+            if flag & elf::GRP_COMDAT == 0 {
+                continue;
+            }
+            let signature = parsed
+                .symbols
+                .symbol(SymbolIndex(section.sh_info(endian) as usize))
+                .and_then(|s| s.name(endian, parsed.symbols.strings()))
+                .map_err(malformed)?;
+            if !self.comdats.insert(signature.to_vec()) {
+                for member in members {
+                    if let Some(d) = discarded.get_mut(member.get(endian) as usize) {
+                        *d = true;
+                    }
+                }
+            }
+        }
+
+        let mut result = LinkedObject {
+            name: input.name.to_string(),
+            sections: Vec::new(),
+            functions: Vec::new(),
+        };
+        let mut sections = vec![None; count];
+        let mut eh_frames = Vec::new();
+        for (index, section) in parsed.sections.iter().enumerate() {
+            if discarded[index] {
+                continue;
+            }
+            let sh_type = section.sh_type(endian);
+            let flags = section.sh_flags(endian);
+            let sname = parsed
+                .sections
+                .section_name(endian, section)
+                .map_err(malformed)?;
+            let sname = String::from_utf8_lossy(sname).into_owned();
+            let SectionPlan::Load(region) = self.plan_section(input, &sname, sh_type, flags)?
+            else {
+                continue;
+            };
+            let size = section.sh_size(endian);
+            let align = section.sh_addralign(endian).max(1);
+            let is_eh_frame = sh_type == elf::SHT_X86_64_UNWIND || sname == ".eh_frame";
+            let alloc_size = if is_eh_frame {
+                size + EH_FRAME_TERMINATOR.len() as u64
+            } else {
+                size
+            };
+            let addr = self.heap.alloc(region, alloc_size, align)?;
+            if sh_type != elf::SHT_NOBITS {
+                let data = section.data(endian, input.bytes).map_err(malformed)?;
+                self.heap.write(addr, data);
+            } else {
+                self.heap.writable(addr, size as usize).fill(0);
+            }
+            if is_eh_frame && size > 0 {
+                self.heap
+                    .write(HeapAddr(addr.0 + size), &EH_FRAME_TERMINATOR);
+                eh_frames.push(addr);
+            }
+            self.stats.bytes[region as usize] += alloc_size;
+            tracing::trace!(section = %sname, %addr, size, ?region, "placed");
+            sections[index] = Some((addr, region));
+            result.sections.push(PlacedSection {
+                name: sname,
+                addr,
+                size,
+                region,
+            });
+        }
+
+        let mut symbols = vec![None; parsed.symbols.len()];
+        for (index, sym) in parsed.symbols.iter().enumerate() {
+            if index == 0 {
+                continue;
+            }
+            let sym_name = sym
+                .name(endian, parsed.symbols.strings())
+                .map_err(malformed)?;
+            let shndx = sym.st_shndx(endian);
+            let addr = if shndx == elf::SHN_UNDEF {
+                None
+            } else if shndx == elf::SHN_ABS {
+                Some(sym.st_value(endian))
+            } else if shndx == elf::SHN_COMMON {
+                let key = String::from_utf8_lossy(sym_name).into_owned();
+                if let Some(def) = self.globals.get(&key) {
+                    Some(def.addr)
+                } else {
+                    let size = sym.st_size(endian);
+                    let addr = self
+                        .heap
+                        .alloc(Region::Data, size, sym.st_value(endian).max(1))?;
+                    self.heap.writable(addr, size as usize).fill(0);
+                    self.stats.bytes[Region::Data as usize] += size;
+                    self.globals.insert(
+                        key,
+                        Definition {
+                            addr: addr.0,
+                            size,
+                            weak: true,
+                            owner: name.clone(),
+                        },
+                    );
+                    Some(addr.0)
+                }
+            } else {
+                let section_index = parsed
+                    .symbols
+                    .symbol_section(endian, sym, SymbolIndex(index))
+                    .map_err(malformed)?
+                    .unwrap_or(SectionIndex(0));
+                sections
+                    .get(section_index.0)
+                    .copied()
+                    .flatten()
+                    .map(|(base, _)| base.0 + sym.st_value(endian))
+            };
+            symbols[index] = addr;
+            let Some(addr) = addr else { continue };
+            tracing::trace!(symbol = %String::from_utf8_lossy(sym_name), addr = format_args!("{addr:#x}"), "defined");
+            if sym.st_type() == elf::STT_FUNC && !sym_name.is_empty() {
+                result.functions.push(FunctionSymbol {
+                    name: String::from_utf8_lossy(sym_name).into_owned(),
+                    addr,
+                    size: sym.st_size(endian),
+                });
+            }
+            if sym.is_local() || shndx == elf::SHN_COMMON {
+                continue;
+            }
+            self.define(
+                String::from_utf8_lossy(sym_name).into_owned(),
+                Definition {
+                    addr,
+                    size: sym.st_size(endian),
+                    weak: sym.st_bind() == elf::STB_WEAK,
+                    owner: name.clone(),
+                },
+            )?;
+        }
+
+        Ok(Placed {
+            name,
+            sections,
+            symbols,
+            eh_frames,
+            result,
+        })
+    }
+
+    fn define(&mut self, name: String, def: Definition) -> Result<(), LinkError> {
+        match self.globals.get(&name) {
+            Some(old) if !old.weak && !def.weak => Err(LinkError::DuplicateSymbol {
+                symbol: name,
+                first: old.owner.to_string(),
+                second: def.owner.to_string(),
+            }),
+            Some(old) if !(old.weak && !def.weak) => Ok(()),
+            _ => {
+                self.globals.insert(name, def);
+                Ok(())
+            }
+        }
+    }
+
+    /// The address of a symbol referred to by name, program first, then the host.
+    fn resolve_name(&mut self, name: &str) -> Option<u64> {
+        if name == "_GLOBAL_OFFSET_TABLE_" {
+            return Some(self.got_base.0);
+        }
+        self.lookup(name).or_else(|| self.host.resolve(name))
+    }
+
+    fn got_entry(&mut self, target: u64) -> Result<HeapAddr, LinkError> {
+        if let Some(&entry) = self.got.get(&target) {
+            return Ok(entry);
+        }
+        let entry = self.heap.alloc(Region::ReadOnly, 8, 8)?;
+        self.heap.write(entry, &target.to_le_bytes());
+        self.got.insert(target, entry);
+        self.stats.got_entries += 1;
+        Ok(entry)
+    }
+
+    fn plt_entry(&mut self, target: u64) -> Result<u64, LinkError> {
+        if self.heap.contains(target) {
+            return Ok(target);
+        }
+        if let Some(&stub) = self.plt.get(&target) {
+            return Ok(stub.0);
+        }
+        let slot = self.got_entry(target)?;
+        let stub = self.heap.alloc(Region::Code, 8, 8)?;
+        // jmp *slot(%rip); the displacement is relative to the end of the 6-byte instruction.
+        let disp = slot.0 as i64 - (stub.0 as i64 + 6);
+        let disp = i32::try_from(disp).expect("GOT and code are in one 2 GiB reservation");
+        let mut code = [0xff, 0x25, 0, 0, 0, 0, 0xcc, 0xcc];
+        code[2..6].copy_from_slice(&disp.to_le_bytes());
+        self.heap.write(stub, &code);
+        self.plt.insert(target, stub);
+        self.stats.plt_stubs += 1;
+        Ok(stub.0)
+    }
+
+    /// Phase 2: apply every relocation of a placed object.
+    fn relocate(&mut self, input: &ObjectInput<'_>, placed: &Placed) -> Result<(), LinkError> {
+        let parsed = parse(input)?;
+        let endian = parsed.endian;
+        let malformed = |e: object::Error| LinkError::Malformed {
+            object: input.name.to_string(),
+            message: e.to_string(),
+        };
+        for section in parsed.sections.iter() {
+            // `rela` pairs the entries with the symbol table; the section they patch is sh_info.
+            let Some((relocs, _symtab)) = section.rela(endian, input.bytes).map_err(malformed)?
+            else {
+                continue;
+            };
+            let target_index = section.info_link(endian);
+            let Some((target_base, _)) = placed.sections.get(target_index.0).copied().flatten()
+            else {
+                // Relocations of a section that is not loaded (debug info, a discarded COMDAT).
+                continue;
+            };
+            let target_name = parsed
+                .sections
+                .section(target_index)
+                .and_then(|s| parsed.sections.section_name(endian, s))
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .unwrap_or_default();
+            for rela in relocs {
+                self.apply(input, &parsed, placed, target_base, &target_name, rela)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(
+        &mut self,
+        input: &ObjectInput<'_>,
+        parsed: &Parsed<'_>,
+        placed: &Placed,
+        target_base: HeapAddr,
+        section_name: &str,
+        rela: &elf::Rela64<LE>,
+    ) -> Result<(), LinkError> {
+        let endian = parsed.endian;
+        let r_type = rela.r_type(endian, false);
+        if r_type == elf::R_X86_64_NONE {
+            return Ok(());
+        }
+        let kind = reloc::kind(r_type).ok_or_else(|| LinkError::UnsupportedRelocation {
+            object: input.name.to_string(),
+            section: section_name.to_string(),
+            name: reloc::unsupported_name(r_type),
+            r_type,
+        })?;
+        let sym_index = rela.r_sym(endian, false) as usize;
+        let (s, z, sym_name) = self.symbol_value(input, parsed, placed, sym_index)?;
+        let p = target_base.0 + rela.r_offset(endian);
+        let mut ops = reloc::Operands {
+            s,
+            a: rela.r_addend(endian),
+            p,
+            got_base: self.got_base.0,
+            z,
+            ..Default::default()
+        };
+        match kind.needs {
+            reloc::Needs::GotEntry => ops.got_entry = self.got_entry(s)?.0,
+            reloc::Needs::Plt => ops.plt = self.plt_entry(s)?,
+            reloc::Needs::Symbol | reloc::Needs::Size => {}
+        }
+        let value = kind.compute(&ops);
+        let bytes = kind
+            .field
+            .encode(value)
+            .ok_or_else(|| LinkError::Overflow {
+                object: input.name.to_string(),
+                name: kind.name,
+                symbol: sym_name.clone(),
+                value,
+            })?;
+        self.heap.write(HeapAddr(p), &bytes);
+        self.stats.relocations += 1;
+        Ok(())
+    }
+
+    /// The value S (and size Z) of the symbol a relocation refers to.
+    fn symbol_value(
+        &mut self,
+        input: &ObjectInput<'_>,
+        parsed: &Parsed<'_>,
+        placed: &Placed,
+        index: usize,
+    ) -> Result<(u64, u64, String), LinkError> {
+        if index == 0 {
+            return Ok((0, 0, String::new()));
+        }
+        let endian = parsed.endian;
+        let sym = parsed
+            .symbols
+            .symbol(SymbolIndex(index))
+            .map_err(|e| LinkError::Malformed {
+                object: input.name.to_string(),
+                message: e.to_string(),
+            })?;
+        let name = sym
+            .name(endian, parsed.symbols.strings())
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .unwrap_or_default();
+        if sym.is_local() {
+            let addr = placed.symbols[index].ok_or_else(|| LinkError::Malformed {
+                object: input.name.to_string(),
+                message: format!(
+                    "local symbol #{index} '{name}' is in a section that was not loaded"
+                ),
+            })?;
+            return Ok((addr, sym.st_size(endian), name));
+        }
+        if let Some(def) = self.globals.get(&name) {
+            return Ok((def.addr, def.size, name));
+        }
+        if let Some(addr) = self.resolve_name(&name) {
+            return Ok((addr, sym.st_size(endian), name));
+        }
+        if sym.st_bind() == elf::STB_WEAK {
+            return Ok((0, 0, name));
+        }
+        Err(LinkError::UndefinedSymbol {
+            symbol: name,
+            needed_by: placed.name.to_string(),
+        })
+    }
+}
+
+impl Drop for Linker {
+    fn drop(&mut self) {
+        self.frames.deregister_all();
+    }
+}

@@ -1,0 +1,140 @@
+//! Running a linked program like a native executable: `argv`, the environment, static
+//! constructors and destructors in priority order, `main`, and `exit` with its status.
+
+use std::convert::Infallible;
+use std::ffi::{c_char, c_int, c_void, CString};
+use std::sync::{Mutex, OnceLock};
+
+use irjit_interface::Xtor;
+
+use crate::engine::Engine;
+use crate::error::{LinkError, RuntimeError};
+use crate::host::dso_handle;
+
+type EntryFn = unsafe extern "C" fn(c_int, *mut *mut c_char, *mut *mut c_char) -> c_int;
+
+/// How to start the program.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// `argv[0]`.
+    pub argv0: String,
+    /// `argv[1..]`.
+    pub args: Vec<String>,
+    /// The function to call (`main` unless `--entry-function`).
+    pub entry: String,
+}
+
+/// Called once at exit, after the program's destructors (e.g. to print `--stats`).
+pub type ExitHook = Box<dyn FnOnce() + Send>;
+
+static DESTRUCTORS: OnceLock<Vec<u64>> = OnceLock::new();
+static EXIT_HOOK: Mutex<Option<ExitHook>> = Mutex::new(None);
+
+extern "C" {
+    fn __cxa_atexit(f: extern "C" fn(*mut c_void), arg: *mut c_void, dso: *mut c_void) -> c_int;
+    static mut environ: *mut *mut c_char;
+    static mut program_invocation_name: *mut c_char;
+    static mut program_invocation_short_name: *mut c_char;
+}
+
+extern "C" fn run_destructors(_: *mut c_void) {
+    for &addr in DESTRUCTORS.get().map(Vec::as_slice).unwrap_or_default() {
+        // SAFETY: the address is a linked destructor of the program, `void (void)`.
+        unsafe {
+            let f: extern "C" fn() = std::mem::transmute(addr as usize);
+            f();
+        }
+    }
+}
+
+extern "C" fn run_exit_hook(_: *mut c_void) {
+    let hook = EXIT_HOOK.lock().ok().and_then(|mut h| h.take());
+    if let Some(hook) = hook {
+        hook();
+    }
+}
+
+fn resolve_xtors(engine: &Engine, xtors: &[Xtor], what: &str) -> Result<Vec<u64>, RuntimeError> {
+    xtors
+        .iter()
+        .map(|x| {
+            engine.symbol(&x.symbol).ok_or_else(|| {
+                RuntimeError::Link(LinkError::UndefinedSymbol {
+                    symbol: x.symbol.clone(),
+                    needed_by: what.to_string(),
+                })
+            })
+        })
+        .collect()
+}
+
+/// Runs the program and exits the process with its status; returns only on errors before the
+/// program started.
+pub fn run(
+    engine: Engine,
+    config: RunConfig,
+    exit_hook: Option<ExitHook>,
+) -> Result<Infallible, RuntimeError> {
+    let entry = engine
+        .symbol(&config.entry)
+        .ok_or_else(|| RuntimeError::NoEntry(config.entry.clone()))?;
+
+    // Constructors: ascending priority, then IR order. Destructors: descending priority, and
+    // within a priority the reverse of IR order (as `.fini_array` runs natively).
+    let layout = engine.layout();
+    let mut ctors: Vec<(usize, &Xtor)> = layout.ctors.iter().enumerate().collect();
+    ctors.sort_by_key(|(i, x)| (x.priority, *i));
+    let mut dtors: Vec<(usize, &Xtor)> = layout.dtors.iter().enumerate().collect();
+    dtors.sort_by_key(|(i, x)| (std::cmp::Reverse(x.priority), std::cmp::Reverse(*i)));
+    let ctor_list: Vec<Xtor> = ctors.into_iter().map(|(_, x)| x.clone()).collect();
+    let dtor_list: Vec<Xtor> = dtors.into_iter().map(|(_, x)| x.clone()).collect();
+    let ctor_addrs = resolve_xtors(&engine, &ctor_list, "llvm.global_ctors")?;
+    let dtor_addrs = resolve_xtors(&engine, &dtor_list, "llvm.global_dtors")?;
+
+    // The program's code lives in the engine's heap until the process ends.
+    std::mem::forget(engine);
+
+    let mut argv_strings = vec![config.argv0.clone()];
+    argv_strings.extend(config.args.iter().cloned());
+    let argv_c: Vec<CString> = argv_strings
+        .into_iter()
+        .map(|s| CString::new(s.replace('\0', "")).expect("NULs removed"))
+        .collect();
+    let argc = argv_c.len() as c_int;
+    // The program may keep pointers into argv forever: leak them.
+    let mut argv: Vec<*mut c_char> = argv_c.into_iter().map(CString::into_raw).collect();
+    argv.push(std::ptr::null_mut());
+    let argv = argv.leak().as_mut_ptr();
+
+    // SAFETY: single-threaded at this point; we set the C library's globals and signal dispositions
+    // the way the kernel and libc would for a native program, then call into linked code whose
+    // addresses came from the linker with the C signatures the IR gave them.
+    unsafe {
+        program_invocation_name = *argv;
+        let short = libc::strrchr(*argv, b'/' as c_int);
+        program_invocation_short_name = if short.is_null() { *argv } else { short.add(1) };
+
+        // Rust ignores SIGPIPE and watches SIGSEGV/SIGBUS for stack overflows; a native program
+        // starts with default dispositions.
+        for sig in [libc::SIGPIPE, libc::SIGSEGV, libc::SIGBUS] {
+            libc::signal(sig, libc::SIG_DFL);
+        }
+
+        *EXIT_HOOK.lock().expect("not poisoned") = exit_hook;
+        // Exit handlers run in reverse order of registration: the hook runs last, after the
+        // program's destructors, which run after every handler the program registers itself.
+        __cxa_atexit(run_exit_hook, std::ptr::null_mut(), dso_handle());
+        DESTRUCTORS.set(dtor_addrs).expect("run is called once");
+        __cxa_atexit(run_destructors, std::ptr::null_mut(), dso_handle());
+
+        let envp = environ;
+        for addr in ctor_addrs {
+            // glibc calls initializers with (argc, argv, envp); so do we.
+            let f: EntryFn = std::mem::transmute(addr as usize);
+            f(argc, argv, envp);
+        }
+        let main: EntryFn = std::mem::transmute(entry as usize);
+        let status = main(argc, argv, envp);
+        libc::exit(status)
+    }
+}
