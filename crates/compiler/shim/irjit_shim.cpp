@@ -119,6 +119,15 @@ struct UnitBuilder {
   void visitConstant(const Constant *C) {
     if (!Visited.insert(C).second)
       return;
+    if (auto *A = dyn_cast<GlobalAlias>(C)) {
+      // An alias becomes its aliasee expression: two distinct declarations would let LLVM fold
+      // `&alias == &target` to false.
+      if (!VMap.count(A)) {
+        visitConstant(A->getAliasee());
+        VMap[A] = MapValue(A->getAliasee(), VMap);
+      }
+      return;
+    }
     if (auto *GV = dyn_cast<GlobalValue>(C)) {
       declare(GV);
       return;

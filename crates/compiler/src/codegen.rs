@@ -24,8 +24,22 @@ fn init_native_target() {
         unsafe {
             LLVM_InitializeNativeTarget();
             LLVM_InitializeNativeAsmPrinter();
+            // Module-level and function-level inline assembly is parsed while emitting objects.
+            LLVM_InitializeNativeAsmParser();
+            llvm_sys::error_handling::LLVMInstallFatalErrorHandler(Some(fatal_error));
         }
     });
+}
+
+/// The exit status irjit uses for its own failures (see the CLI's documentation).
+const FAILURE_STATUS: i32 = 125;
+
+/// LLVM calls this instead of printing "LLVM ERROR" and aborting; it cannot return.
+extern "C" fn fatal_error(reason: *const std::ffi::c_char) {
+    // SAFETY: LLVM passes a NUL-terminated reason.
+    let reason = unsafe { CStr::from_ptr(reason) }.to_string_lossy();
+    eprintln!("irjit: error: LLVM failed: {reason}");
+    std::process::exit(FAILURE_STATUS);
 }
 
 /// An owned target machine.

@@ -267,10 +267,6 @@ impl MemoryBuffer {
         MemoryBuffer(raw)
     }
 
-    pub(crate) fn raw(&self) -> LLVMMemoryBufferRef {
-        self.0
-    }
-
     /// Gives up ownership (to an API that takes the buffer over).
     pub(crate) fn into_raw(self) -> LLVMMemoryBufferRef {
         let raw = self.0;

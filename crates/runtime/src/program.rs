@@ -13,6 +13,51 @@ use crate::host::dso_handle;
 
 type EntryFn = unsafe extern "C" fn(c_int, *mut *mut c_char, *mut *mut c_char) -> c_int;
 
+// The frame between irjit and the program: calls `f(argc, argv, envp)` and, when `exit_with` is
+// non-zero, passes its result to `exit`. Its unwind information marks the return address
+// undefined, as `_start`'s does, so an exception the program never catches ends the unwinder's
+// search here (and `std::terminate` runs, as natively) instead of reaching irjit's Rust frames.
+std::arch::global_asm!(
+    ".text",
+    ".globl irjit_enter_program",
+    ".type irjit_enter_program,@function",
+    "irjit_enter_program:",
+    ".cfi_startproc",
+    ".cfi_undefined rip",
+    "push rbp",
+    "mov rbp, rsp",
+    "push r12",
+    "push r13",
+    "mov r12, rdi",
+    "mov r13, r8",
+    "mov edi, esi",
+    "mov rsi, rdx",
+    "mov rdx, rcx",
+    "call r12",
+    "test r13, r13",
+    "jz 1f",
+    "mov edi, eax",
+    "call r13",
+    "ud2",
+    "1:",
+    "pop r13",
+    "pop r12",
+    "pop rbp",
+    "ret",
+    ".cfi_endproc",
+    ".size irjit_enter_program, .-irjit_enter_program",
+);
+
+extern "C" {
+    fn irjit_enter_program(
+        f: EntryFn,
+        argc: c_int,
+        argv: *mut *mut c_char,
+        envp: *mut *mut c_char,
+        exit_with: Option<unsafe extern "C" fn(c_int) -> !>,
+    ) -> c_int;
+}
+
 /// How to start the program.
 #[derive(Clone, Debug)]
 pub struct RunConfig {
@@ -39,10 +84,11 @@ extern "C" {
 
 extern "C" fn run_destructors(_: *mut c_void) {
     for &addr in DESTRUCTORS.get().map(Vec::as_slice).unwrap_or_default() {
-        // SAFETY: the address is a linked destructor of the program, `void (void)`.
+        // SAFETY: the address is a linked destructor of the program, `void (void)`, which
+        // ignores the arguments the entry frame passes.
         unsafe {
-            let f: extern "C" fn() = std::mem::transmute(addr as usize);
-            f();
+            let f: EntryFn = std::mem::transmute(addr as usize);
+            irjit_enter_program(f, 0, std::ptr::null_mut(), std::ptr::null_mut(), None);
         }
     }
 }
@@ -127,14 +173,16 @@ pub fn run(
         DESTRUCTORS.set(dtor_addrs).expect("run is called once");
         __cxa_atexit(run_destructors, std::ptr::null_mut(), dso_handle());
 
+        // A native program starts with errno 0; irjit's own work may have left it set.
+        *libc::__errno_location() = 0;
         let envp = environ;
         for addr in ctor_addrs {
             // glibc calls initializers with (argc, argv, envp); so do we.
             let f: EntryFn = std::mem::transmute(addr as usize);
-            f(argc, argv, envp);
+            irjit_enter_program(f, argc, argv, envp, None);
         }
         let main: EntryFn = std::mem::transmute(entry as usize);
-        let status = main(argc, argv, envp);
-        libc::exit(status)
+        irjit_enter_program(main, argc, argv, envp, Some(libc::exit));
+        unreachable!("exit returned")
     }
 }

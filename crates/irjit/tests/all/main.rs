@@ -1,1 +1,18 @@
-fn main() {}
+//! irjit's integration tests: one binary, a module per area. Each test program is compiled with
+//! `clang-19` at test time, natively and to bitcode; irjit must reproduce the native run exactly.
+//!
+//! Filter like any test binary: `cargo test -p irjit --test all -- corpus::stdio`.
+
+mod corpus;
+mod errors;
+mod real;
+mod support;
+
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
+    let mut trials = Vec::new();
+    trials.extend(corpus::trials());
+    trials.extend(errors::trials());
+    trials.extend(real::trials());
+    libtest_mimic::run(&args, trials).exit();
+}

@@ -2,6 +2,7 @@
 //! (C library and whatever is loaded), then default libraries opened when first needed.
 
 mod provided;
+mod tls;
 
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -10,7 +11,8 @@ use libloading::os::unix::{Library, RTLD_GLOBAL, RTLD_NOW};
 
 use crate::error::RuntimeError;
 
-pub use provided::dso_handle;
+pub use provided::{dso_handle, host_cpu_model, set_dso_handle};
+pub use tls::host_tls_control;
 
 /// Libraries a C or C++ program may need beyond the C library, opened (in this order) only when a
 /// symbol is not found otherwise.

@@ -3,14 +3,35 @@
 //! native executable), plus `__dso_handle`.
 
 use std::ffi::{c_int, c_void};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The program's `__dso_handle`: identifies "this module" to `__cxa_atexit`. Any unique address
-/// will do; irjit never unloads a program, so `__cxa_finalize` is never called on it.
-static DSO_HANDLE: u8 = 0;
+/// The program's `__dso_handle`: identifies "this module" to `__cxa_atexit`. It must live in the
+/// code heap (C++ code refers to it PC-relative, as a hidden symbol); the linker allocates it and
+/// records its address here. irjit never unloads a program, so `__cxa_finalize` never runs on it.
+static DSO_HANDLE: AtomicUsize = AtomicUsize::new(0);
 
 /// The address used as the program's `__dso_handle`.
 pub fn dso_handle() -> *mut c_void {
-    &DSO_HANDLE as *const u8 as *mut c_void
+    DSO_HANDLE.load(Ordering::Relaxed) as *mut c_void
+}
+
+/// Records where the program's `__dso_handle` lives.
+pub fn set_dso_handle(addr: u64) {
+    DSO_HANDLE.store(addr as usize, Ordering::Relaxed);
+}
+
+extern "C" {
+    fn irjit_host_cpu_model(model: *mut u8, features2: *mut u8);
+}
+
+/// The contents of static libgcc's `__cpu_model` (16 bytes) and `__cpu_features2` (12 bytes) for
+/// this CPU, which `__builtin_cpu_supports` reads.
+pub fn host_cpu_model() -> ([u8; 16], [u8; 12]) {
+    let mut model = [0; 16];
+    let mut features2 = [0; 12];
+    // SAFETY: the helper writes exactly 16 and 12 bytes into the buffers.
+    unsafe { irjit_host_cpu_model(model.as_mut_ptr(), features2.as_mut_ptr()) };
+    (model, features2)
 }
 
 extern "C" {
@@ -56,7 +77,7 @@ pub(super) fn lookup(name: &str) -> Option<u64> {
         "atexit" => irjit_atexit as *const () as u64,
         "at_quick_exit" => irjit_at_quick_exit as *const () as u64,
         "pthread_atfork" => irjit_pthread_atfork as *const () as u64,
-        "__dso_handle" => dso_handle() as u64,
+        "__emutls_get_address" => super::tls::emutls_get_address as *const () as u64,
         _ => return None,
     };
     Some(addr)

@@ -190,6 +190,25 @@ impl Linker {
             .insert(name.to_string(), (target.to_string(), offset));
     }
 
+    /// Defines `name` as `bytes` placed in the data region: data the runtime provides to the
+    /// program inside the heap (so code may reach it PC-relative). A program definition of the
+    /// same name wins.
+    pub fn define_data(&mut self, name: &str, bytes: &[u8], align: u64) -> Result<u64, LinkError> {
+        let addr = self.heap.alloc(Region::Data, bytes.len() as u64, align)?;
+        self.heap.write(addr, bytes);
+        self.stats.bytes[Region::Data as usize] += bytes.len() as u64;
+        self.define(
+            name.to_string(),
+            Definition {
+                addr: addr.0,
+                size: bytes.len() as u64,
+                weak: true,
+                owner: Rc::from("<irjit runtime>"),
+            },
+        )?;
+        Ok(addr.0)
+    }
+
     /// The address of a program symbol (definitions and aliases; not the host).
     pub fn lookup(&self, name: &str) -> Option<u64> {
         self.lookup_depth(name, 0)
@@ -462,7 +481,18 @@ impl Linker {
         if name == "_GLOBAL_OFFSET_TABLE_" {
             return Some(self.got_base.0);
         }
-        self.lookup(name).or_else(|| self.host.resolve(name))
+        if let Some(addr) = self.lookup(name) {
+            return Some(addr);
+        }
+        if let Some(variable) = name.strip_prefix("__emutls_v.") {
+            // A thread-local variable the program does not define: a host library's, in native
+            // TLS. Give the program a proxy control object for it.
+            if self.host.resolve(variable).is_some() {
+                let control = crate::host::host_tls_control(variable);
+                return self.define_data(name, &control, 8).ok();
+            }
+        }
+        self.host.resolve(name)
     }
 
     fn got_entry(&mut self, target: u64) -> Result<HeapAddr, LinkError> {

@@ -1,0 +1,174 @@
+//! The corpus: every C and C++ program in `tests/programs/`, compiled natively and to bitcode at
+//! `-O0` and `-O2`; irjit's run must equal the native binary's (stdout, stderr, exit status or
+//! signal).
+//!
+//! Per program, optional files next to the source: `NAME.stdin` (standard input), `NAME.args`
+//! (arguments, space-separated), and a first-line directive `// irjit-test: cflags=...`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::support::{self, OnceMap, Outcome};
+
+/// A way of running a corpus program.
+#[derive(Clone, Copy)]
+struct Mode {
+    name: &'static str,
+    /// Optimization level of the bitcode clang produces.
+    bitcode_level: &'static str,
+    /// irjit's own arguments.
+    irjit_args: &'static [&'static str],
+}
+
+const MODES: &[Mode] = &[
+    Mode {
+        name: "bc_O0",
+        bitcode_level: "-O0",
+        irjit_args: &["-O2"],
+    },
+    Mode {
+        name: "bc_O2",
+        bitcode_level: "-O2",
+        irjit_args: &["-O2"],
+    },
+    Mode {
+        name: "bc_O0_irjit_O0",
+        bitcode_level: "-O0",
+        irjit_args: &["-O0"],
+    },
+];
+
+#[derive(Clone)]
+struct Program {
+    name: String,
+    source: PathBuf,
+    cxx: bool,
+    cflags: Vec<String>,
+    args: Vec<String>,
+    stdin: Vec<u8>,
+}
+
+fn programs_dir() -> PathBuf {
+    support::repo_root().join("tests").join("programs")
+}
+
+fn discover() -> Vec<Program> {
+    let mut programs = Vec::new();
+    let Ok(entries) = std::fs::read_dir(programs_dir()) else {
+        return programs;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext != "c" && ext != "cpp" {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let cflags = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("// irjit-test:"))
+            .and_then(|l| l.trim().strip_prefix("cflags="))
+            .map(|f| f.split_whitespace().map(String::from).collect())
+            .unwrap_or_default();
+        let args = std::fs::read_to_string(path.with_extension("args"))
+            .map(|a| a.split_whitespace().map(String::from).collect())
+            .unwrap_or_default();
+        let stdin = std::fs::read(path.with_extension("stdin")).unwrap_or_default();
+        programs.push(Program {
+            name,
+            source: path.clone(),
+            cxx: ext == "cpp",
+            cflags,
+            args,
+            stdin,
+        });
+    }
+    programs.sort_by(|a, b| a.name.cmp(&b.name));
+    programs
+}
+
+static BUILDS: OnceMap = OnceMap::new();
+
+fn compile(program: &Program, out: &Path, extra: &[&str]) -> Result<PathBuf, String> {
+    if support::up_to_date(out, &[&program.source]) {
+        return Ok(out.to_path_buf());
+    }
+    std::fs::create_dir_all(out.parent().unwrap()).map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(support::clang(program.cxx));
+    cmd.arg(if program.cxx {
+        "-std=gnu++17"
+    } else {
+        "-std=gnu17"
+    })
+    .args(&program.cflags)
+    .args(extra)
+    .arg(&program.source)
+    .arg("-o")
+    .arg(out);
+    support::build(&mut cmd)?;
+    Ok(out.to_path_buf())
+}
+
+fn native(program: &Program) -> Result<PathBuf, String> {
+    let out = support::work_dir("corpus")
+        .join("native")
+        .join(&program.name);
+    BUILDS.get(&format!("native/{}", program.name), || {
+        compile(program, &out, &["-O2", "-lm", "-lpthread"])
+    })
+}
+
+fn bitcode(program: &Program, level: &str) -> Result<PathBuf, String> {
+    let out = support::work_dir("corpus")
+        .join(format!("bc{level}"))
+        .join(format!("{}.bc", program.name));
+    BUILDS.get(&format!("bc{level}/{}", program.name), || {
+        compile(program, &out, &[level, "-emit-llvm", "-c"])
+    })
+}
+
+fn environment(cmd: &mut Command) {
+    cmd.env("IRJIT_TEST_VAR", "corpus-value");
+}
+
+fn run_native(program: &Program) -> Result<Outcome, String> {
+    let exe = native(program)?;
+    let mut cmd = Command::new(&exe);
+    cmd.args(&program.args);
+    environment(&mut cmd);
+    support::run(cmd, &program.stdin, Duration::from_secs(60))
+}
+
+fn check(program: &Program, mode: Mode) -> Result<(), Failed> {
+    let want = run_native(program)?;
+    let bc = bitcode(program, mode.bitcode_level)?;
+    let mut cmd = Command::new(support::irjit());
+    cmd.arg("run")
+        .args(mode.irjit_args)
+        .arg(&bc)
+        .args(&program.args);
+    environment(&mut cmd);
+    let got = support::run(cmd, &program.stdin, Duration::from_secs(300))?;
+    support::compare(&format!("{} ({})", program.name, mode.name), &want, &got)?;
+    Ok(())
+}
+
+pub fn trials() -> Vec<Trial> {
+    let programs = discover();
+    let mut trials = Vec::new();
+    for program in programs {
+        for &mode in MODES {
+            let p = program.clone();
+            trials.push(Trial::test(
+                format!("corpus::{}::{}", program.name, mode.name),
+                move || check(&p, mode),
+            ));
+        }
+    }
+    trials
+}

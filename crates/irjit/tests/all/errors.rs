@@ -1,0 +1,252 @@
+//! irjit's own failures: one clear `irjit: error:` line, a documented exit status, no panic.
+
+use std::process::Command;
+use std::time::Duration;
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::support::{self, Outcome, Status};
+
+/// irjit's exit status for its own failures (README: "Exit status").
+const FAILURE: i32 = 125;
+
+fn irjit(args: &[&str]) -> Result<Outcome, String> {
+    let mut cmd = Command::new(support::irjit());
+    cmd.args(args);
+    support::run(cmd, b"", Duration::from_secs(120))
+}
+
+fn expect_error(out: &Outcome, status: i32, needles: &[&str]) -> Result<(), Failed> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status != Status::Exited(status) {
+        return Err(format!(
+            "expected exit {status}, got {:?}; stderr:\n{stderr}",
+            out.status
+        )
+        .into());
+    }
+    if stderr.contains("panicked") || stderr.contains("RUST_BACKTRACE") {
+        return Err(format!("panic trace on stderr:\n{stderr}").into());
+    }
+    for needle in needles {
+        if !stderr.contains(needle) {
+            return Err(format!("stderr lacks {needle:?}:\n{stderr}").into());
+        }
+    }
+    if !out.stdout.is_empty() {
+        return Err(format!(
+            "unexpected stdout: {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn single_error_line(out: &Outcome) -> Result<(), Failed> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    if lines.len() != 1 || !lines[0].starts_with("irjit: error: ") {
+        return Err(format!("expected one 'irjit: error:' line, got:\n{stderr}").into());
+    }
+    Ok(())
+}
+
+fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn compile_c(dir: &std::path::Path, name: &str, source: &str) -> Result<String, Failed> {
+    let src = write(dir, &format!("{name}.c"), source.as_bytes());
+    let out = dir.join(format!("{name}.bc"));
+    support::build(
+        Command::new(support::clang(false))
+            .args(["-O0", "-emit-llvm", "-c", &src, "-o"])
+            .arg(&out),
+    )?;
+    Ok(out.to_string_lossy().into_owned())
+}
+
+fn missing_file() -> Result<(), Failed> {
+    let out = irjit(&["run", "/nonexistent/program.bc"])?;
+    expect_error(&out, FAILURE, &["/nonexistent/program.bc", "no such file"])?;
+    single_error_line(&out)
+}
+
+fn not_ir() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    let path = write(
+        &dir,
+        "binary.bc",
+        &[0x7f, b'E', b'L', b'F', 0, 1, 2, 3, 0, 0],
+    );
+    let out = irjit(&["run", &path])?;
+    expect_error(&out, FAILURE, &["binary.bc", "not LLVM IR"])?;
+    single_error_line(&out)
+}
+
+fn truncated_bitcode() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    let bc = compile_c(&dir, "trunc_src", "int main(void) { return 0; }\n")?;
+    let bytes = std::fs::read(&bc).unwrap();
+    let path = write(&dir, "truncated.bc", &bytes[..bytes.len() / 2]);
+    let out = irjit(&["run", &path])?;
+    expect_error(&out, FAILURE, &["truncated.bc", "malformed bitcode"])
+}
+
+fn invalid_ir() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    // Parses, but fails verification: a block without terminator.
+    let path = write(
+        &dir,
+        "unverifiable.ll",
+        b"define i32 @main() {\nentry:\n  %x = add i32 1, 2\n}\n",
+    );
+    let out = irjit(&["run", &path])?;
+    expect_error(&out, FAILURE, &["unverifiable.ll"])
+}
+
+fn syntax_error_ir() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    let path = write(&dir, "syntax.ll", b"define i32 @main( {\n");
+    let out = irjit(&["run", &path])?;
+    expect_error(&out, FAILURE, &["syntax.ll"])
+}
+
+fn missing_symbol() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    let bc = compile_c(
+        &dir,
+        "missing_symbol",
+        "#include <stdio.h>\nextern int irjit_no_such_function(int);\n\
+         static int helper(int x) { return irjit_no_such_function(x) + 1; }\n\
+         int main(void) { printf(\"start\\n\"); return helper(2); }\n",
+    )?;
+    let out = irjit(&["run", &bc])?;
+    expect_error(
+        &out,
+        FAILURE,
+        &["undefined symbol 'irjit_no_such_function'", "helper"],
+    )?;
+    single_error_line(&out)
+}
+
+fn missing_entry() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    let bc = compile_c(&dir, "entry", "int main(void) { return 0; }\n")?;
+    let out = irjit(&["run", "--entry-function", "not_there", &bc])?;
+    expect_error(&out, FAILURE, &["no function 'not_there'"])?;
+    single_error_line(&out)
+}
+
+fn missing_extra_module() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    let bc = compile_c(&dir, "extra", "int main(void) { return 0; }\n")?;
+    let out = irjit(&["run", "--extra-module", "/nonexistent/lib.bc", &bc])?;
+    expect_error(&out, FAILURE, &["/nonexistent/lib.bc"])
+}
+
+fn bad_dlopen() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    let bc = compile_c(&dir, "dl", "int main(void) { return 0; }\n")?;
+    let out = irjit(&["run", "--dlopen", "libirjit-no-such-lib.so", &bc])?;
+    expect_error(&out, FAILURE, &["libirjit-no-such-lib.so"])?;
+    single_error_line(&out)
+}
+
+fn usage_error() -> Result<(), Failed> {
+    let out = irjit(&["run", "-O7", "x.bc"])?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status != Status::Exited(2) || stderr.contains("panicked") {
+        return Err(format!("expected usage error (2), got {:?}: {stderr}", out.status).into());
+    }
+    Ok(())
+}
+
+fn entry_function_and_argv0() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    let bc = compile_c(
+        &dir,
+        "alt_entry",
+        "#include <stdio.h>\nint alt(int argc, char **argv) { printf(\"%d %s %s\\n\", argc, argv[0], argv[1]); return 7; }\n\
+         int main(void) { return 1; }\n",
+    )?;
+    let out = irjit(&[
+        "run",
+        "--entry-function",
+        "alt",
+        "--argv0",
+        "prog",
+        &bc,
+        "x",
+    ])?;
+    if out.status != Status::Exited(7) || out.stdout != b"2 prog x\n" {
+        return Err(format!("unexpected: {out:?}").into());
+    }
+    let out = irjit(&["run", &bc])?;
+    if out.status != Status::Exited(1) {
+        return Err(format!("unexpected: {out:?}").into());
+    }
+    Ok(())
+}
+
+fn default_argv0_strips_extension() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    let bc = compile_c(
+        &dir,
+        "argv0",
+        "#include <stdio.h>\nint main(int argc, char **argv) { puts(argv[0]); return 0; }\n",
+    )?;
+    let out = irjit(&["run", &bc])?;
+    let want = format!("{}\n", bc.strip_suffix(".bc").unwrap());
+    if out.stdout != want.as_bytes() {
+        return Err(format!(
+            "argv[0]: {:?}, want {want:?}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn stats_are_printed() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    let bc = compile_c(
+        &dir,
+        "stats",
+        "#include <stdio.h>\nstatic int f(int x) { return x * 2; }\nint main(void) { printf(\"%d\\n\", f(21)); return 0; }\n",
+    )?;
+    let out = irjit(&["run", "--stats", &bc])?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.stdout != b"42\n"
+        || !stderr.contains("units defined 3, compiled 3")
+        || !stderr.contains("code ")
+    {
+        return Err(format!("unexpected: {out:?}\n{stderr}").into());
+    }
+    Ok(())
+}
+
+pub fn trials() -> Vec<Trial> {
+    let t = |name: &str, f: fn() -> Result<(), Failed>| Trial::test(format!("errors::{name}"), f);
+    vec![
+        t("missing_file", missing_file),
+        t("not_ir", not_ir),
+        t("truncated_bitcode", truncated_bitcode),
+        t("invalid_ir", invalid_ir),
+        t("syntax_error_ir", syntax_error_ir),
+        t("missing_symbol", missing_symbol),
+        t("missing_entry", missing_entry),
+        t("missing_extra_module", missing_extra_module),
+        t("bad_dlopen", bad_dlopen),
+        t("usage_error", usage_error),
+        t("entry_function_and_argv0", entry_function_and_argv0),
+        t(
+            "default_argv0_strips_extension",
+            default_argv0_strips_extension,
+        ),
+        t("stats_are_printed", stats_are_printed),
+    ]
+}

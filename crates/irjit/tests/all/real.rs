@@ -1,0 +1,134 @@
+//! Real programs nobody here wrote: the Lua 5.4 interpreter (sources from the `lua-src` crate) and
+//! SQLite (the amalgamation from `libsqlite3-sys`), built by `tests/real/build.sh` as bitcode and
+//! as native binaries. irjit's runs must equal the native ones.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::support::{self, Outcome};
+
+/// Builds everything once per test run; `tests/real/build.sh` is incremental.
+fn built() -> Result<PathBuf, String> {
+    static OUT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    OUT.get_or_init(|| {
+        let out = support::work_dir("real");
+        let script = support::repo_root().join("tests/real/build.sh");
+        support::build(Command::new("bash").arg(script).arg(&out))?;
+        Ok(out)
+    })
+    .clone()
+}
+
+fn run(program: PathBuf, args: &[String], irjit_args: &[String]) -> Result<Outcome, String> {
+    let mut cmd;
+    if irjit_args.is_empty() {
+        cmd = Command::new(program);
+    } else {
+        cmd = Command::new(support::irjit());
+        cmd.arg("run").args(irjit_args).arg(program);
+    }
+    cmd.args(args);
+    support::run(cmd, b"", Duration::from_secs(600))
+}
+
+/// Runs the native binary and irjit (with `irjit_args` before the program) and compares.
+fn compare(
+    what: &str,
+    native: PathBuf,
+    bitcode: PathBuf,
+    irjit_args: &[&str],
+    args: &[String],
+) -> Result<(), Failed> {
+    let want = run(native, args, &[])?;
+    let mut all: Vec<String> = irjit_args.iter().map(|s| s.to_string()).collect();
+    if all.is_empty() {
+        all.push("-O2".to_string());
+    }
+    let got = run(bitcode, args, &all)?;
+    support::compare(what, &want, &got)?;
+    Ok(())
+}
+
+fn lua_args() -> Vec<String> {
+    let script = support::repo_root().join("tests/real/lua/workload.lua");
+    vec![script.to_string_lossy().into_owned(), "1".to_string()]
+}
+
+fn lua(level: &'static str) -> Result<(), Failed> {
+    let out = built()?;
+    compare(
+        &format!("lua bc-{level}"),
+        out.join("lua/lua-native"),
+        out.join(format!("lua/lua-{level}.bc")),
+        &[],
+        &lua_args(),
+    )
+}
+
+/// Lua from its 33 separate modules: the interpreter's main module plus `--extra-module`s.
+fn lua_modules() -> Result<(), Failed> {
+    let out = built()?;
+    let dir = out.join("lua/modules-O2");
+    let mut modules: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "bc"))
+        .collect();
+    modules.sort();
+    let main = modules
+        .iter()
+        .position(|p| p.file_stem().is_some_and(|s| s == "lua"))
+        .ok_or("no lua.bc module")?;
+    let main = modules.remove(main);
+    let mut irjit_args: Vec<String> = vec!["-O1".to_string()];
+    for m in &modules {
+        irjit_args.push("--extra-module".to_string());
+        irjit_args.push(m.to_string_lossy().into_owned());
+    }
+    let args = lua_args();
+    let want = run(out.join("lua/lua-native"), &args, &[])?;
+    let got = run(main, &args, &irjit_args)?;
+    support::compare("lua from modules", &want, &got)?;
+    Ok(())
+}
+
+fn sqlite(level: &'static str) -> Result<(), Failed> {
+    let out = built()?;
+    compare(
+        &format!("sqlite bc-{level}"),
+        out.join("sqlite/sqlite-native"),
+        out.join(format!("sqlite/sqlite-{level}.bc")),
+        &[],
+        &["1".to_string()],
+    )
+}
+
+/// The SQLite driver and the amalgamation as two modules (`--extra-module`), at irjit -O0.
+fn sqlite_extra_module() -> Result<(), Failed> {
+    let out = built()?;
+    let amalgamation = out.join("sqlite/sqlite3-O0.bc");
+    let amalgamation = amalgamation.to_string_lossy();
+    compare(
+        "sqlite driver + --extra-module sqlite3",
+        out.join("sqlite/sqlite-native"),
+        out.join("sqlite/driver-O0.bc"),
+        &["-O0", "--extra-module", &amalgamation],
+        &["1".to_string()],
+    )
+}
+
+pub fn trials() -> Vec<Trial> {
+    vec![
+        Trial::test("real::lua::bc_O0", || lua("O0")),
+        Trial::test("real::lua::bc_O2", || lua("O2")),
+        Trial::test("real::lua::modules", lua_modules),
+        Trial::test("real::sqlite::bc_O0", || sqlite("O0")),
+        Trial::test("real::sqlite::bc_O2", || sqlite("O2")),
+        Trial::test("real::sqlite::extra_module", sqlite_extra_module),
+    ]
+}

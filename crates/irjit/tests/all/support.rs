@@ -1,0 +1,206 @@
+//! Shared helpers: locating tools, compiling test programs, running processes with a timeout,
+//! and comparing runs.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/irjit is two levels down")
+        .to_path_buf()
+}
+
+/// Where tests keep their build products (kept between runs; rebuilt when sources change).
+pub fn work_dir(area: &str) -> PathBuf {
+    let dir = repo_root().join("target").join("irjit-tests").join(area);
+    std::fs::create_dir_all(&dir).expect("create test work dir");
+    dir
+}
+
+/// The irjit binary under test.
+pub fn irjit() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_irjit"))
+}
+
+/// `clang-19` (or `$IRJIT_TEST_CLANG`).
+pub fn clang(cxx: bool) -> String {
+    let var = if cxx {
+        "IRJIT_TEST_CLANGXX"
+    } else {
+        "IRJIT_TEST_CLANG"
+    };
+    std::env::var(var).unwrap_or_else(|_| if cxx { "clang++-19" } else { "clang-19" }.to_string())
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Whether `output` exists and is newer than every input.
+pub fn up_to_date(output: &Path, inputs: &[&Path]) -> bool {
+    let Some(out) = mtime(output) else {
+        return false;
+    };
+    inputs.iter().all(|i| mtime(i).is_some_and(|t| t <= out))
+}
+
+/// Runs a build command, turning failure into an error with its stderr.
+pub fn build(cmd: &mut Command) -> Result<(), String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
+}
+
+/// Builds each key once even when several trials ask concurrently.
+type Cells = HashMap<String, Arc<OnceLock<Result<PathBuf, String>>>>;
+
+pub struct OnceMap {
+    cells: Mutex<Option<Cells>>,
+}
+
+impl OnceMap {
+    pub const fn new() -> OnceMap {
+        OnceMap {
+            cells: Mutex::new(None),
+        }
+    }
+
+    pub fn get(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> Result<PathBuf, String>,
+    ) -> Result<PathBuf, String> {
+        let cell = self
+            .cells
+            .lock()
+            .unwrap()
+            .get_or_insert_with(HashMap::new)
+            .entry(key.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_init(make).clone()
+    }
+}
+
+/// What a process did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub status: Status,
+}
+
+/// How a process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Exited(i32),
+    Signaled(i32),
+    TimedOut,
+}
+
+impl From<ExitStatus> for Status {
+    fn from(s: ExitStatus) -> Status {
+        match (s.code(), s.signal()) {
+            (Some(c), _) => Status::Exited(c),
+            (None, Some(sig)) => Status::Signaled(sig),
+            _ => Status::Exited(-1),
+        }
+    }
+}
+
+/// Runs `cmd` with `stdin` bytes, killing it after `timeout`.
+pub fn run(mut cmd: Command, stdin: &[u8], timeout: Duration) -> Result<Outcome, String> {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let shown = format!("{cmd:?}");
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run {shown}: {e}"))?;
+    let mut input = child.stdin.take().expect("piped");
+    let stdin = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        // A program that exits without reading its input closes the pipe: not an error.
+        let _ = input.write_all(&stdin);
+    });
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let result = match rx.recv_timeout(timeout) {
+        Ok(out) => {
+            let out = out.map_err(|e| format!("waiting for {shown}: {e}"))?;
+            Outcome {
+                stdout: out.stdout,
+                stderr: out.stderr,
+                status: out.status.into(),
+            }
+        }
+        Err(_) => {
+            // SAFETY-free: kill(2) through the command line tool keeps this test crate safe code.
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            Outcome {
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                status: Status::TimedOut,
+            }
+        }
+    };
+    let _ = writer.join();
+    Ok(result)
+}
+
+fn excerpt(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    if text.len() > 1500 {
+        format!("{}... [{} bytes]", &text[..1500], text.len())
+    } else {
+        text.into_owned()
+    }
+}
+
+/// Explains how `got` differs from `want`, or `Ok` when they are equal.
+pub fn compare(what: &str, want: &Outcome, got: &Outcome) -> Result<(), String> {
+    let mut problems = Vec::new();
+    if want.status != got.status {
+        problems.push(format!(
+            "status: native {:?}, irjit {:?}",
+            want.status, got.status
+        ));
+    }
+    if want.stdout != got.stdout {
+        problems.push(format!(
+            "stdout differs:\n--- native\n{}\n--- irjit\n{}",
+            excerpt(&want.stdout),
+            excerpt(&got.stdout)
+        ));
+    }
+    if want.stderr != got.stderr {
+        problems.push(format!(
+            "stderr differs:\n--- native\n{}\n--- irjit\n{}",
+            excerpt(&want.stderr),
+            excerpt(&got.stderr)
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{what}:\n{}", problems.join("\n")))
+    }
+}
