@@ -30,7 +30,9 @@ int main(void) {
     f.level = (signed)(f.level - 5); /* -8 fits */
     f.big += 0xFFFFFFFFFFULL; /* wraps mod 2^40 */
     printf("after: mode=%u count=%u level=%d big=0x%llx\n", f.mode, f.count, f.level, (unsigned long long)f.big);
-    struct packet p = {4, 5, 0x1c, 1500, -11, 6};
+    struct packet p;
+    memset(&p, 0, sizeof p);   /* so the padding byte is defined before we dump the bytes */
+    p.version = 4; p.ihl = 5; p.tos = 0x1c; p.length = 1500; p.delta = -11; p.last = 6;
     unsigned char raw[sizeof p];
     memcpy(raw, &p, sizeof p);
     printf("packet sizeof=%zu bytes:", sizeof p);

@@ -61,8 +61,8 @@ pub(crate) fn prepare_and_split(module: &Module) -> Result<Split, CompileError> 
     let globals: Vec<LLVMValueRef> = module.globals().collect();
     let aliases: Vec<LLVMValueRef> = module.aliases().collect();
 
-    // SAFETY (whole block): every value handled below belongs to `module`, which is live, and is
-    // a global value of the kind each call expects.
+    // SAFETY: every value handled below belongs to `module`, which is live, and is a global
+    // value of the kind each call expects.
     unsafe {
         let frame_pointer_key = CString::new("frame-pointer").expect("no NUL");
         let frame_pointer_all = CString::new("all").expect("no NUL");
@@ -234,7 +234,7 @@ fn take_xtors(module: &Module, name: &str) -> Result<Vec<Xtor>, CompileError> {
     // documented `{ i32, ptr, ptr }` array layout, checked as we go.
     unsafe {
         let init = LLVMGetInitializer(g);
-        if !init.is_null() && LLVMIsAConstantArray(init) != std::ptr::null_mut() {
+        if !init.is_null() && !LLVMIsAConstantArray(init).is_null() {
             for i in 0..LLVMGetNumOperands(init) as u32 {
                 let entry = LLVMGetOperand(init, i);
                 if LLVMGetNumOperands(entry) < 2 {

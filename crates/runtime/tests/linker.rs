@@ -794,9 +794,6 @@ fn reloc_32_and_32s_in_range_for_absolute_symbols() {
 }
 
 #[test]
-#[ignore = "linker bug: S is widened as unsigned (o.s as i128) so S + A is not computed modulo 2^64; \
-            R_X86_64_32S/16/8 reject an absolute symbol in the top 2 GiB (e.g. -16) that \
-            sign-extends correctly (link/reloc.rs fn s / Field::encode)"]
 fn reloc_32s_accepts_sign_extended_absolute_symbol() {
     // psABI: the 64-bit value S + A must sign-extend from the 32-bit field. 0xffff_ffff_ffff_fff0
     // (-16) does; GNU ld and lld accept it (kernel code model addresses live there).
@@ -1989,10 +1986,6 @@ fn eh_frame_bytes(pc_range: u32) -> Vec<u8> {
 }
 
 #[test]
-#[ignore = "linker bug: a relocation in a kept section (.eh_frame) against the section symbol of a \
-            discarded COMDAT section fails with Malformed \"local symbol ... is in a section that \
-            was not loaded\" (link/mod.rs symbol_value); clang emits exactly this for every \
-            inline function's FDE"]
 fn comdat_copy_with_eh_frame_fde_is_discarded_cleanly() {
     // What clang emits for a C++ inline function in two units: the FDE in .eh_frame (not in the
     // group) refers to the COMDAT text section through its (local) section symbol.
@@ -2128,9 +2121,6 @@ fn common_symbol_yields_to_a_real_definition() {
 }
 
 #[test]
-#[ignore = "linker bug: a common symbol seen again with a larger size or alignment reuses the \
-            first (smaller) allocation (link/mod.rs place, SHN_COMMON branch); ELF requires the \
-            largest size and alignment, so later data overlaps it"]
 fn common_symbol_takes_the_largest_size_and_alignment() {
     let small = common_user("cbig", 8, 8);
     let large = common_user("cbig", 4096, 64);
@@ -2310,9 +2300,6 @@ fn malformed_inputs_are_errors() {
 }
 
 #[test]
-#[ignore = "linker bug: r_offset is not checked against the size of the section it patches \
-            (link/mod.rs apply: p = target_base + r_offset, then heap.write); a relocation past \
-            the end silently overwrites the next allocation instead of being Malformed"]
 fn relocation_outside_its_section_is_malformed() {
     let mut b = Builder::new();
     let small = b.section(".data", SectionKind::Data, &[0; 8], 1);
@@ -2330,9 +2317,6 @@ fn relocation_outside_its_section_is_malformed() {
 }
 
 #[test]
-#[ignore = "linker bug: a relocation offset far outside its section panics in CodeHeap::writable \
-            (\"write outside the code heap\") instead of returning LinkError::Malformed \
-            (link/mod.rs apply, no bounds check of r_offset)"]
 fn relocation_far_outside_the_heap_is_an_error_not_a_panic() {
     let mut b = Builder::new();
     let data = b.section(".data", SectionKind::Data, &[0; 8], 8);

@@ -69,6 +69,8 @@ struct Definition {
     addr: u64,
     size: u64,
     weak: bool,
+    /// A common symbol (`SHN_COMMON`): another common of the name may enlarge it.
+    common: bool,
     owner: Rc<str>,
 }
 
@@ -104,7 +106,10 @@ pub struct Linker {
 /// An object between the two phases.
 struct Placed {
     name: Rc<str>,
-    sections: Vec<Option<(HeapAddr, Region)>>,
+    /// Each loaded section's address, region and (possibly compacted) size.
+    sections: Vec<Option<(HeapAddr, Region, u64)>>,
+    /// `.eh_frame` sections from which FDEs of discarded COMDAT code were dropped.
+    eh_frame_maps: HashMap<usize, unwind::EhFrameMap>,
     /// Address of each symbol defined in this object (None: undefined or discarded).
     symbols: Vec<Option<u64>>,
     eh_frames: Vec<HeapAddr>,
@@ -143,6 +148,47 @@ fn parse<'a>(input: &ObjectInput<'a>) -> Result<Parsed<'a>, LinkError> {
 
 const SHT_LLVM_ADDRSIG: u32 = 0x6fff_4c03;
 const EH_FRAME_TERMINATOR: [u8; 4] = [0; 4];
+
+/// The section a relocation patches.
+struct Target<'a> {
+    base: HeapAddr,
+    size: u64,
+    /// The field's offset in the placed section.
+    offset: u64,
+    name: &'a str,
+}
+
+/// For the FDEs of `.eh_frame` section `eh_frame`: the offset of each relocated `pc_begin` field
+/// and the section index of the code it points into.
+fn eh_frame_targets(
+    parsed: &Parsed<'_>,
+    eh_frame: usize,
+    bytes: &[u8],
+) -> Result<HashMap<u64, usize>, LinkError> {
+    let endian = parsed.endian;
+    let mut targets = HashMap::new();
+    for section in parsed.sections.iter() {
+        if section.sh_type(endian) != elf::SHT_RELA || section.info_link(endian).0 != eh_frame {
+            continue;
+        }
+        let Ok(Some((relocs, _))) = section.rela(endian, bytes) else {
+            continue;
+        };
+        for rela in relocs {
+            let sym = rela.r_sym(endian, false) as usize;
+            let Ok(symbol) = parsed.symbols.symbol(SymbolIndex(sym)) else {
+                continue;
+            };
+            if let Ok(Some(index)) = parsed
+                .symbols
+                .symbol_section(endian, symbol, SymbolIndex(sym))
+            {
+                targets.insert(rela.r_offset(endian), index.0);
+            }
+        }
+    }
+    Ok(targets)
+}
 
 /// What to do with a section.
 enum SectionPlan {
@@ -203,6 +249,7 @@ impl Linker {
                 addr: addr.0,
                 size: bytes.len() as u64,
                 weak: true,
+                common: false,
                 owner: Rc::from("<irjit runtime>"),
             },
         )?;
@@ -335,6 +382,7 @@ impl Linker {
         };
         let mut sections = vec![None; count];
         let mut eh_frames = Vec::new();
+        let mut eh_frame_maps = HashMap::new();
         for (index, section) in parsed.sections.iter().enumerate() {
             if discarded[index] {
                 continue;
@@ -350,20 +398,45 @@ impl Linker {
             else {
                 continue;
             };
-            let size = section.sh_size(endian);
+            let mut size = section.sh_size(endian);
             let align = section.sh_addralign(endian).max(1);
             let is_eh_frame = sh_type == elf::SHT_X86_64_UNWIND || sname == ".eh_frame";
+            let mut data = if sh_type == elf::SHT_NOBITS {
+                None
+            } else {
+                Some(std::borrow::Cow::Borrowed(
+                    section.data(endian, input.bytes).map_err(malformed)?,
+                ))
+            };
+            if is_eh_frame && discarded.iter().any(|&d| d) {
+                // FDEs describing code of a discarded COMDAT copy must go (as ld and lld do):
+                // they would point at nothing, or duplicate the kept copy's.
+                let bytes = data.as_deref().unwrap_or_default();
+                let fde_targets = eh_frame_targets(&parsed, index, input.bytes)?;
+                let compacted = unwind::drop_fdes(bytes, |field| {
+                    fde_targets
+                        .get(&field)
+                        .is_some_and(|&s| discarded.get(s).copied().unwrap_or(false))
+                })
+                .map_err(|message| LinkError::Malformed {
+                    object: input.name.to_string(),
+                    message,
+                })?;
+                if let Some((bytes, map)) = compacted {
+                    size = bytes.len() as u64;
+                    data = Some(std::borrow::Cow::Owned(bytes));
+                    eh_frame_maps.insert(index, map);
+                }
+            }
             let alloc_size = if is_eh_frame {
                 size + EH_FRAME_TERMINATOR.len() as u64
             } else {
                 size
             };
             let addr = self.heap.alloc(region, alloc_size, align)?;
-            if sh_type != elf::SHT_NOBITS {
-                let data = section.data(endian, input.bytes).map_err(malformed)?;
-                self.heap.write(addr, data);
-            } else {
-                self.heap.writable(addr, size as usize).fill(0);
+            match &data {
+                Some(bytes) => self.heap.write(addr, bytes),
+                None => self.heap.writable(addr, size as usize).fill(0),
             }
             if is_eh_frame && size > 0 {
                 self.heap
@@ -372,7 +445,7 @@ impl Linker {
             }
             self.stats.bytes[region as usize] += alloc_size;
             tracing::trace!(section = %sname, %addr, size, ?region, "placed");
-            sections[index] = Some((addr, region));
+            sections[index] = Some((addr, region, size));
             result.sections.push(PlacedSection {
                 name: sname,
                 addr,
@@ -396,26 +469,8 @@ impl Linker {
                 Some(sym.st_value(endian))
             } else if shndx == elf::SHN_COMMON {
                 let key = String::from_utf8_lossy(sym_name).into_owned();
-                if let Some(def) = self.globals.get(&key) {
-                    Some(def.addr)
-                } else {
-                    let size = sym.st_size(endian);
-                    let addr = self
-                        .heap
-                        .alloc(Region::Data, size, sym.st_value(endian).max(1))?;
-                    self.heap.writable(addr, size as usize).fill(0);
-                    self.stats.bytes[Region::Data as usize] += size;
-                    self.globals.insert(
-                        key,
-                        Definition {
-                            addr: addr.0,
-                            size,
-                            weak: true,
-                            owner: name.clone(),
-                        },
-                    );
-                    Some(addr.0)
-                }
+                let (size, align) = (sym.st_size(endian), sym.st_value(endian).max(1));
+                Some(self.define_common(key, size, align, &name)?)
             } else {
                 let section_index = parsed
                     .symbols
@@ -426,7 +481,7 @@ impl Linker {
                     .get(section_index.0)
                     .copied()
                     .flatten()
-                    .map(|(base, _)| base.0 + sym.st_value(endian))
+                    .map(|(base, _, _)| base.0 + sym.st_value(endian))
             };
             symbols[index] = addr;
             let Some(addr) = addr else { continue };
@@ -447,6 +502,7 @@ impl Linker {
                     addr,
                     size: sym.st_size(endian),
                     weak: sym.st_bind() == elf::STB_WEAK,
+                    common: false,
                     owner: name.clone(),
                 },
             )?;
@@ -455,10 +511,43 @@ impl Linker {
         Ok(Placed {
             name,
             sections,
+            eh_frame_maps,
             symbols,
             eh_frames,
             result,
         })
+    }
+
+    /// A common symbol: zeroed storage, merged with other commons of the name (the largest size
+    /// and alignment win), and giving way to a real definition.
+    fn define_common(
+        &mut self,
+        name: String,
+        size: u64,
+        align: u64,
+        owner: &Rc<str>,
+    ) -> Result<u64, LinkError> {
+        if let Some(def) = self.globals.get(&name) {
+            let fits = def.size >= size && def.addr % align == 0;
+            if !def.common || fits {
+                return Ok(def.addr);
+            }
+        }
+        let size = self.globals.get(&name).map_or(size, |d| d.size.max(size));
+        let addr = self.heap.alloc(Region::Data, size, align)?;
+        self.heap.writable(addr, size as usize).fill(0);
+        self.stats.bytes[Region::Data as usize] += size;
+        self.globals.insert(
+            name,
+            Definition {
+                addr: addr.0,
+                size,
+                weak: true,
+                common: true,
+                owner: owner.clone(),
+            },
+        );
+        Ok(addr.0)
     }
 
     fn define(&mut self, name: String, def: Definition) -> Result<(), LinkError> {
@@ -468,7 +557,8 @@ impl Linker {
                 first: old.owner.to_string(),
                 second: def.owner.to_string(),
             }),
-            Some(old) if !(old.weak && !def.weak) => Ok(()),
+            // Keep the first definition unless a strong one replaces a weak one.
+            Some(old) if !old.weak || def.weak => Ok(()),
             _ => {
                 self.globals.insert(name, def);
                 Ok(())
@@ -541,11 +631,13 @@ impl Linker {
                 continue;
             };
             let target_index = section.info_link(endian);
-            let Some((target_base, _)) = placed.sections.get(target_index.0).copied().flatten()
+            let Some((target_base, _, target_size)) =
+                placed.sections.get(target_index.0).copied().flatten()
             else {
                 // Relocations of a section that is not loaded (debug info, a discarded COMDAT).
                 continue;
             };
+            let moved = placed.eh_frame_maps.get(&target_index.0);
             let target_name = parsed
                 .sections
                 .section(target_index)
@@ -553,7 +645,20 @@ impl Linker {
                 .map(|n| String::from_utf8_lossy(n).into_owned())
                 .unwrap_or_default();
             for rela in relocs {
-                self.apply(input, &parsed, placed, target_base, &target_name, rela)?;
+                let mut offset = rela.r_offset(endian);
+                if let Some(map) = moved {
+                    match map.translate(offset) {
+                        Some(new) => offset = new,
+                        None => continue, // in a dropped FDE
+                    }
+                }
+                let target = Target {
+                    base: target_base,
+                    size: target_size,
+                    offset,
+                    name: &target_name,
+                };
+                self.apply(input, &parsed, placed, &target, rela)?;
             }
         }
         Ok(())
@@ -564,10 +669,10 @@ impl Linker {
         input: &ObjectInput<'_>,
         parsed: &Parsed<'_>,
         placed: &Placed,
-        target_base: HeapAddr,
-        section_name: &str,
+        target: &Target<'_>,
         rela: &elf::Rela64<LE>,
     ) -> Result<(), LinkError> {
+        let section_name = target.name;
         let endian = parsed.endian;
         let r_type = rela.r_type(endian, false);
         if r_type == elf::R_X86_64_NONE {
@@ -579,9 +684,18 @@ impl Linker {
             name: reloc::unsupported_name(r_type),
             r_type,
         })?;
+        if target.offset.saturating_add(kind.field.width() as u64) > target.size {
+            return Err(LinkError::Malformed {
+                object: input.name.to_string(),
+                message: format!(
+                    "{} at offset {:#x} lies outside section '{section_name}' ({} bytes)",
+                    kind.name, target.offset, target.size
+                ),
+            });
+        }
         let sym_index = rela.r_sym(endian, false) as usize;
         let (s, z, sym_name) = self.symbol_value(input, parsed, placed, sym_index)?;
-        let p = target_base.0 + rela.r_offset(endian);
+        let p = target.base.0 + target.offset;
         let mut ops = reloc::Operands {
             s,
             a: rela.r_addend(endian),

@@ -32,18 +32,23 @@ impl Field {
     }
 
     /// The little-endian bytes of `value`, or `None` if it does not fit.
+    ///
+    /// As in the psABI, the value is computed modulo 2^64 first; a signed field then takes it if
+    /// it sign-extends from the field's width, an unsigned one if it zero-extends.
     pub(crate) fn encode(self, value: i128) -> Option<Vec<u8>> {
-        let fits = |lo: i128, hi: i128| (lo..=hi).contains(&value);
+        let unsigned = value as u64;
+        let signed = unsigned as i64;
+        let signed_fits = |lo: i64, hi: i64| (lo..=hi).contains(&signed);
         let ok = match self {
             Field::Word64 => true,
-            Field::Signed32 => fits(i32::MIN as i128, i32::MAX as i128),
-            Field::Unsigned32 => fits(0, u32::MAX as i128),
-            Field::Any16 => fits(i16::MIN as i128, u16::MAX as i128),
-            Field::Signed16 => fits(i16::MIN as i128, i16::MAX as i128),
-            Field::Any8 => fits(i8::MIN as i128, u8::MAX as i128),
-            Field::Signed8 => fits(i8::MIN as i128, i8::MAX as i128),
+            Field::Signed32 => signed_fits(i32::MIN.into(), i32::MAX.into()),
+            Field::Unsigned32 => unsigned <= u32::MAX.into(),
+            Field::Any16 => signed_fits(i16::MIN.into(), u16::MAX.into()),
+            Field::Signed16 => signed_fits(i16::MIN.into(), i16::MAX.into()),
+            Field::Any8 => signed_fits(i8::MIN.into(), u8::MAX.into()),
+            Field::Signed8 => signed_fits(i8::MIN.into(), i8::MAX.into()),
         };
-        ok.then(|| (value as u64).to_le_bytes()[..self.width()].to_vec())
+        ok.then(|| unsigned.to_le_bytes()[..self.width()].to_vec())
     }
 }
 
