@@ -136,6 +136,12 @@ impl Compiler {
     }
 }
 
+// SAFETY: a Compiler exclusively owns its LLVM context and everything created in it (module,
+// units, target machines); LLVM allows a context to be used from any thread as long as no two
+// threads use it at the same time, which `&mut self` (and the runtime's lock) guarantee. The raw
+// value handles in the split point into the owned module only.
+unsafe impl Send for Compiler {}
+
 impl UnitCompiler for Compiler {
     fn layout(&self) -> &ProgramLayout {
         &self.split.layout

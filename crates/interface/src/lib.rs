@@ -194,8 +194,10 @@ pub enum CompileError {
 
 /// A compiler that serves compile units of one loaded program.
 ///
-/// The runtime holds one of these behind a trait object so that it never depends on LLVM.
-pub trait UnitCompiler {
+/// The runtime holds one of these behind a trait object so that it never depends on LLVM. It is
+/// `Send` because the first call of a function compiles it on whichever thread made the call; the
+/// runtime never uses it from two threads at once.
+pub trait UnitCompiler: Send {
     /// How the program is split into units.
     fn layout(&self) -> &ProgramLayout;
 

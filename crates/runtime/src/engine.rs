@@ -1,59 +1,94 @@
-//! The engine: asks the compiler for units and links them into the heap.
+//! The engine: asks the compiler for units, links them into the heap, and keeps every program
+//! function reachable through its stub, compiled up front (eager) or on its first call (lazy).
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use irjit_interface::{OptLevel, ProgramLayout, UnitCompiler, UnitId};
+use irjit_interface::{CompiledUnit, OptLevel, ProgramLayout, UnitCompiler, UnitId, UnitKind};
 
-use crate::error::RuntimeError;
+use crate::error::{LinkError, RuntimeError};
 use crate::heap::{CodeHeap, Region};
 use crate::host::HostResolver;
 use crate::link::{LinkedObject, Linker, ObjectInput};
+use crate::observe::{crash, perf_map::PerfMap};
+use crate::stubs::Stubs;
 
 /// How the engine compiles and links.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct EngineOptions {
     /// The optimization level of every unit.
     pub level: OptLevel,
     /// Libraries to open before linking (`--dlopen`).
     pub dlopen: Vec<String>,
+    /// Compile each function on its first call (else everything before the program starts).
+    pub lazy: bool,
+    /// Write `/tmp/perf-PID.map` so `perf` can name JIT'd functions.
+    pub perf_map: bool,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            level: OptLevel::O2,
+            dlopen: Vec::new(),
+            lazy: true,
+            perf_map: false,
+        }
+    }
 }
 
 /// What the engine did, for `--stats`.
 #[derive(Clone, Debug, Default)]
 pub struct EngineStats {
-    /// Units in the program.
+    /// Compile units in the program.
     pub units_defined: usize,
-    /// Units compiled.
+    /// Compile units compiled.
     pub units_compiled: usize,
+    /// Functions the program defines.
+    pub functions_defined: usize,
+    /// Functions compiled.
+    pub functions_compiled: usize,
     /// Time spent in the compiler.
     pub compile_time: Duration,
     /// Time spent linking.
     pub link_time: Duration,
     /// Bytes of code placed in the heap.
     pub code_bytes: u64,
-    /// Bytes of read-only data (constants, GOT, unwind tables).
+    /// Bytes of read-only data (constants, GOT, unwind tables, stub slots).
     pub read_only_bytes: u64,
     /// Bytes of writable data.
     pub data_bytes: u64,
     /// Relocations applied.
     pub relocations: u64,
-    /// GOT entries and PLT stubs made for symbols outside the heap.
+    /// GOT entries made.
     pub got_entries: u64,
     /// PLT stubs made.
     pub plt_stubs: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct UnitState {
+    linked: bool,
+    /// The function's code, for units holding one.
+    body: Option<u64>,
 }
 
 /// A program being compiled into, and run from, the code heap.
 pub struct Engine {
     compiler: Box<dyn UnitCompiler>,
     linker: Linker,
+    stubs: Stubs,
     options: EngineOptions,
-    linked: Vec<LinkedObject>,
+    units: Vec<UnitState>,
+    /// Every symbol a unit defines → that unit.
+    index: HashMap<String, UnitId>,
+    perf_map: Option<PerfMap>,
     stats: EngineStats,
 }
 
 impl Engine {
-    /// An engine for the program `compiler` serves.
+    /// An engine for the program `compiler` serves: every function gets its stub, nothing is
+    /// compiled yet (see [`Engine::start`]).
     pub fn new(
         compiler: Box<dyn UnitCompiler>,
         options: EngineOptions,
@@ -71,18 +106,50 @@ impl Engine {
         let (cpu_model, cpu_features2) = crate::host::host_cpu_model();
         linker.define_data("__cpu_model", &cpu_model, 16)?;
         linker.define_data("__cpu_features2", &cpu_features2, 4)?;
-        for alias in &compiler.layout().aliases {
+
+        let layout = compiler.layout();
+        for alias in &layout.aliases {
             linker.add_alias(&alias.name, &alias.target, alias.offset);
         }
+        let functions: Vec<UnitId> = layout
+            .units
+            .iter()
+            .filter(|u| u.kind == UnitKind::Function)
+            .map(|u| u.id)
+            .collect();
+        let stubs = Stubs::new(
+            linker.heap_mut(),
+            functions,
+            layout.units.len(),
+            crate::lazy::resolver_address(),
+        )?;
+        let mut index = HashMap::new();
+        for unit in &layout.units {
+            for name in &unit.defines {
+                index.insert(name.clone(), unit.id);
+            }
+            if let Some(stub) = stubs.stub(unit.id) {
+                linker.define_stub(&unit.name, stub);
+            }
+        }
+        let perf_map = if options.perf_map {
+            Some(PerfMap::create()?)
+        } else {
+            None
+        };
         let stats = EngineStats {
-            units_defined: compiler.layout().units.len(),
+            units_defined: layout.units.len(),
+            functions_defined: stubs.len(),
             ..Default::default()
         };
         Ok(Engine {
+            units: vec![UnitState::default(); layout.units.len()],
             compiler,
             linker,
+            stubs,
             options,
-            linked: Vec::new(),
+            index,
+            perf_map,
             stats,
         })
     }
@@ -92,47 +159,143 @@ impl Engine {
         self.compiler.layout()
     }
 
-    /// Compiles every unit and links them all (eager mode).
-    pub fn load_all(&mut self) -> Result<(), RuntimeError> {
-        let count = self.compiler.layout().units.len();
-        let mut compiled = Vec::with_capacity(count);
-        for index in 0..count {
-            let unit = self
-                .compiler
-                .compile(UnitId(index as u32), self.options.level)?;
-            self.stats.compile_time += unit.compile_time;
-            self.stats.units_compiled += 1;
-            compiled.push(unit);
-        }
-        let names: Vec<String> = self
-            .compiler
+    /// Whether functions are compiled on first call.
+    pub fn is_lazy(&self) -> bool {
+        self.options.lazy
+    }
+
+    /// Links what must exist before the program runs: the global data (lazy mode), or every unit
+    /// (eager mode).
+    pub fn start(&mut self) -> Result<(), RuntimeError> {
+        let wanted: Vec<UnitId> = self
             .layout()
             .units
             .iter()
-            .map(|u| u.name.clone())
+            .filter(|u| !self.options.lazy || u.kind == UnitKind::Globals)
+            .map(|u| u.id)
             .collect();
-        let inputs: Vec<ObjectInput<'_>> = compiled
+        self.link_units(wanted)
+    }
+
+    /// The body of `unit`'s function, compiling and linking the unit first if needed. This is
+    /// what a function's first call runs (through the resolver).
+    pub fn ensure_unit(&mut self, unit: UnitId) -> Result<u64, RuntimeError> {
+        if unit.index() >= self.units.len() {
+            return Err(irjit_interface::CompileError::NoSuchUnit(unit).into());
+        }
+        if !self.units[unit.index()].linked {
+            self.link_units(vec![unit])?;
+        }
+        let name = &self.layout().units[unit.index()].name;
+        self.units[unit.index()].body.ok_or_else(|| {
+            RuntimeError::Link(LinkError::UndefinedSymbol {
+                symbol: name.clone(),
+                needed_by: "its own compile unit, which does not define it".to_string(),
+            })
+        })
+    }
+
+    /// The unit's name (the function's link name).
+    pub fn unit_name(&self, unit: UnitId) -> &str {
+        self.layout()
+            .units
+            .get(unit.index())
+            .map_or("<unknown unit>", |u| u.name.as_str())
+    }
+
+    fn compile(&mut self, unit: UnitId) -> Result<CompiledUnit, RuntimeError> {
+        let compiled = self.compiler.compile(unit, self.options.level)?;
+        self.stats.compile_time += compiled.compile_time;
+        self.stats.units_compiled += 1;
+        if self.stubs.stub(unit).is_some() {
+            self.stats.functions_compiled += 1;
+        }
+        Ok(compiled)
+    }
+
+    /// Compiles `wanted` plus every not-yet-linked unit their objects need that has no stub to
+    /// stand in for it (data living in a function's unit), and links them as one batch.
+    fn link_units(&mut self, wanted: Vec<UnitId>) -> Result<(), RuntimeError> {
+        let mut batch: Vec<CompiledUnit> = Vec::new();
+        let mut queued: Vec<UnitId> = wanted
+            .into_iter()
+            .filter(|u| !self.units[u.index()].linked)
+            .collect();
+        let mut in_batch: std::collections::HashSet<UnitId> = queued.iter().copied().collect();
+        while let Some(unit) = queued.pop() {
+            let compiled = self.compile(unit)?;
+            let input = ObjectInput {
+                name: self.unit_name(unit),
+                bytes: &compiled.object,
+            };
+            for name in Linker::undefined_symbols(&input)? {
+                if self.linker.lookup(&name).is_some() {
+                    continue;
+                }
+                if let Some(&dep) = self.index.get(&name) {
+                    if !self.units[dep.index()].linked && in_batch.insert(dep) {
+                        queued.push(dep);
+                    }
+                }
+            }
+            batch.push(compiled);
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = batch
             .iter()
-            .map(|c| ObjectInput {
-                name: &names[c.unit.index()],
+            .map(|c| self.unit_name(c.unit).to_string())
+            .collect();
+        let inputs: Vec<ObjectInput<'_>> = batch
+            .iter()
+            .zip(&names)
+            .map(|(c, name)| ObjectInput {
+                name,
                 bytes: &c.object,
             })
             .collect();
         let start = Instant::now();
         let linked = self.linker.link(&inputs)?;
+        for (compiled, object) in batch.iter().zip(&linked) {
+            self.install(compiled.unit, object)?;
+        }
         self.stats.link_time += start.elapsed();
-        self.linked.extend(linked);
         Ok(())
     }
 
-    /// The address of a program symbol, once linked.
+    /// Records a linked unit: its body behind its stub, its functions for tools.
+    fn install(&mut self, unit: UnitId, object: &LinkedObject) -> Result<(), RuntimeError> {
+        let name = self.unit_name(unit).to_string();
+        let body = object
+            .bodies
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, addr)| addr);
+        for f in &object.functions {
+            crash::register_function(f.addr, f.size, &f.name);
+            if let Some(map) = &mut self.perf_map {
+                map.add(f.addr, f.size, &f.name);
+            }
+        }
+        let state = &mut self.units[unit.index()];
+        state.linked = true;
+        state.body = body;
+        if let Some(body) = body {
+            self.stubs.retarget(self.linker.heap_mut(), unit, body);
+        }
+        tracing::debug!(unit = %name, body = body.map(|b| format!("{b:#x}")), "linked");
+        Ok(())
+    }
+
+    /// The address of a program symbol (functions: their stubs).
     pub fn symbol(&self, name: &str) -> Option<u64> {
         self.linker.lookup(name)
     }
 
-    /// Every linked object so far.
-    pub fn linked(&self) -> &[LinkedObject] {
-        &self.linked
+    /// The code heap.
+    pub fn heap_mut(&mut self) -> &mut CodeHeap {
+        self.linker.heap_mut()
     }
 
     /// Counters so far.

@@ -118,6 +118,17 @@ pub enum RuntimeError {
         /// The dynamic loader's message.
         message: String,
     },
+    /// An I/O operation of the runtime failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The machine lacks something irjit needs.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
     /// The entry function does not exist in the program.
     #[error("the program defines no function '{0}'")]
     NoEntry(String),

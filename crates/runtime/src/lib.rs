@@ -7,10 +7,17 @@
 
 pub mod engine;
 pub mod error;
+mod exit;
 pub mod heap;
 pub mod host;
+pub mod lazy;
 pub mod link;
+pub mod observe;
 pub mod program;
+pub mod stubs;
+
+/// The exit status of irjit's own failures (documented in the README).
+pub const FAILURE_STATUS: i32 = 125;
 
 pub use engine::{Engine, EngineOptions, EngineStats};
 pub use error::{HeapError, LinkError, RuntimeError};

@@ -54,7 +54,7 @@ extern "C" {
         argc: c_int,
         argv: *mut *mut c_char,
         envp: *mut *mut c_char,
-        exit_with: Option<unsafe extern "C" fn(c_int) -> !>,
+        exit_with: Option<extern "C" fn(c_int) -> !>,
     ) -> c_int;
 }
 
@@ -67,10 +67,13 @@ pub struct RunConfig {
     pub args: Vec<String>,
     /// The function to call (`main` unless `--entry-function`).
     pub entry: String,
+    /// Report a fault inside JIT'd code (with the function's name) before dying of it.
+    pub crash_report: bool,
 }
 
-/// Called once at exit, after the program's destructors (e.g. to print `--stats`).
-pub type ExitHook = Box<dyn FnOnce() + Send>;
+/// Called once at exit, after the program's destructors, with the engine's final counters (e.g.
+/// to print `--stats`).
+pub type ExitHook = Box<dyn FnOnce(&crate::EngineStats) + Send>;
 
 static DESTRUCTORS: OnceLock<Vec<u64>> = OnceLock::new();
 static EXIT_HOOK: Mutex<Option<ExitHook>> = Mutex::new(None);
@@ -95,8 +98,9 @@ extern "C" fn run_destructors(_: *mut c_void) {
 
 extern "C" fn run_exit_hook(_: *mut c_void) {
     let hook = EXIT_HOOK.lock().ok().and_then(|mut h| h.take());
-    if let Some(hook) = hook {
-        hook();
+    if let (Some(hook), Some(engine)) = (hook, crate::lazy::running()) {
+        let stats = engine.lock().stats();
+        hook(&stats);
     }
 }
 
@@ -114,13 +118,16 @@ fn resolve_xtors(engine: &Engine, xtors: &[Xtor], what: &str) -> Result<Vec<u64>
         .collect()
 }
 
-/// Runs the program and exits the process with its status; returns only on errors before the
-/// program started.
+/// Runs the program (whose engine was started) and exits the process with its status; returns
+/// only on errors before the program started.
 pub fn run(
     engine: Engine,
     config: RunConfig,
     exit_hook: Option<ExitHook>,
 ) -> Result<Infallible, RuntimeError> {
+    if engine.is_lazy() {
+        crate::lazy::check_cpu().map_err(RuntimeError::Unsupported)?;
+    }
     let entry = engine
         .symbol(&config.entry)
         .ok_or_else(|| RuntimeError::NoEntry(config.entry.clone()))?;
@@ -137,8 +144,12 @@ pub fn run(
     let ctor_addrs = resolve_xtors(&engine, &ctor_list, "llvm.global_ctors")?;
     let dtor_addrs = resolve_xtors(&engine, &dtor_list, "llvm.global_dtors")?;
 
-    // The program's code lives in the engine's heap until the process ends.
-    std::mem::forget(engine);
+    // From here on the engine serves first calls from any thread; it lives until the process
+    // ends, as does the code in its heap.
+    crate::lazy::install(engine);
+    if config.crash_report {
+        crate::observe::crash::install();
+    }
 
     let mut argv_strings = vec![config.argv0.clone()];
     argv_strings.extend(config.args.iter().cloned());
@@ -167,11 +178,13 @@ pub fn run(
         }
 
         *EXIT_HOOK.lock().expect("not poisoned") = exit_hook;
-        // Exit handlers run in reverse order of registration: the hook runs last, after the
-        // program's destructors, which run after every handler the program registers itself.
+        // The hook runs at the very end (a C library handler registered before any of LLVM's).
         __cxa_atexit(run_exit_hook, std::ptr::null_mut(), dso_handle());
+        crate::exit::init();
+        // The program's destructors are the first entry of its own exit list, so they run after
+        // every handler the program registers (see crate::exit).
         DESTRUCTORS.set(dtor_addrs).expect("run is called once");
-        __cxa_atexit(run_destructors, std::ptr::null_mut(), dso_handle());
+        crate::exit::cxa_atexit(run_destructors, std::ptr::null_mut(), dso_handle());
 
         // A native program starts with errno 0; irjit's own work may have left it set.
         *libc::__errno_location() = 0;
@@ -182,7 +195,7 @@ pub fn run(
             irjit_enter_program(f, argc, argv, envp, None);
         }
         let main: EntryFn = std::mem::transmute(entry as usize);
-        irjit_enter_program(main, argc, argv, envp, Some(libc::exit));
+        irjit_enter_program(main, argc, argv, envp, Some(crate::exit::exit));
         unreachable!("exit returned")
     }
 }

@@ -1,5 +1,6 @@
 //! `irjit run`: load, compile, link and run a program.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -33,7 +34,22 @@ pub struct RunArgs {
     #[arg(long = "argv0", value_name = "NAME")]
     argv0: Option<String>,
 
-    /// Print statistics (units compiled, compile and link time, code bytes) to stderr at exit.
+    /// Compile each function on its first call (on), or all of them before the program starts
+    /// (off).
+    #[arg(long, value_name = "on|off", default_value = "on", value_parser = parse_switch,
+          action = clap::ArgAction::Set)]
+    lazy: bool,
+
+    /// Write /tmp/perf-PID.map so `perf report` can name JIT'd functions.
+    #[arg(long)]
+    perf_map: bool,
+
+    /// Before dying of a fault in JIT'd code, say which function it was in (auto: when stderr
+    /// is a terminal).
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    crash_report: String,
+
+    /// Print statistics (functions compiled, compile and link time, code bytes) to stderr at exit.
     #[arg(long)]
     stats: bool,
 
@@ -48,6 +64,14 @@ pub struct RunArgs {
         allow_hyphen_values = true
     )]
     args: Vec<String>,
+}
+
+fn parse_switch(s: &str) -> Result<bool, String> {
+    match s {
+        "on" | "yes" | "true" => Ok(true),
+        "off" | "no" | "false" => Ok(false),
+        _ => Err(format!("'{s}' is neither on nor off")),
+    }
 }
 
 fn parse_level(s: &str) -> Result<OptLevel, String> {
@@ -76,7 +100,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let options = LoadOptions {
         extra_modules: args.extra_modules.clone(),
-        eager: true,
+        eager: !args.lazy,
     };
     let compiler = Compiler::load(&args.program, &options)
         .with_context(|| format!("failed to load {}", args.program.display()))?;
@@ -86,21 +110,31 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         EngineOptions {
             level: args.opt_level,
             dlopen: args.dlopen.clone(),
+            lazy: args.lazy,
+            perf_map: args.perf_map,
         },
     )?;
     engine
-        .load_all()
+        .start()
         .with_context(|| format!("failed to compile {}", args.program.display()))?;
-    let stats = engine.stats();
     let startup = start.elapsed();
     let level = args.opt_level;
+    let lazy = args.lazy;
     let hook: Option<irjit_runtime::ExitHook> = args.stats.then(|| -> irjit_runtime::ExitHook {
-        Box::new(move || print_stats(&stats, level, load_time, startup, start))
+        Box::new(move |stats: &EngineStats| {
+            print_stats(stats, level, lazy, load_time, startup, start)
+        })
     });
+    let crash_report = match args.crash_report.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stderr().is_terminal(),
+    };
     let config = RunConfig {
         argv0: args.argv0.unwrap_or_else(|| default_argv0(&args.program)),
         args: args.args,
         entry: args.entry_function,
+        crash_report,
     };
     match irjit_runtime::run(engine, config, hook)? {}
 }
@@ -108,11 +142,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 fn print_stats(
     s: &EngineStats,
     level: OptLevel,
+    lazy: bool,
     load: std::time::Duration,
     startup: std::time::Duration,
     start: Instant,
 ) {
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    eprintln!(
+        "irjit: stats: mode {}, functions defined {}, compiled {} at {level}",
+        if lazy { "lazy" } else { "eager" },
+        s.functions_defined,
+        s.functions_compiled
+    );
     eprintln!(
         "irjit: stats: units defined {}, compiled {} at {level}",
         s.units_defined, s.units_compiled

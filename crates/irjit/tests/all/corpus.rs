@@ -24,6 +24,7 @@ struct Mode {
 }
 
 const MODES: &[Mode] = &[
+    // Lazy compilation (the default) of unoptimized and optimized bitcode.
     Mode {
         name: "bc_O0",
         bitcode_level: "-O0",
@@ -34,10 +35,16 @@ const MODES: &[Mode] = &[
         bitcode_level: "-O2",
         irjit_args: &["-O2"],
     },
+    // Eager compilation, the fast (-O0) and the optimizing (-O2) pipelines.
     Mode {
-        name: "bc_O0_irjit_O0",
+        name: "bc_O0_eager_O0",
         bitcode_level: "-O0",
-        irjit_args: &["-O0"],
+        irjit_args: &["--lazy=off", "-O0"],
+    },
+    Mode {
+        name: "bc_O2_eager_O2",
+        bitcode_level: "-O2",
+        irjit_args: &["--lazy=off", "-O2"],
     },
 ];
 

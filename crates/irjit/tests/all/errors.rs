@@ -115,22 +115,49 @@ fn syntax_error_ir() -> Result<(), Failed> {
     expect_error(&out, FAILURE, &["syntax.ll"])
 }
 
-fn missing_symbol() -> Result<(), Failed> {
-    let dir = support::work_dir("errors");
-    let bc = compile_c(
-        &dir,
+fn missing_symbol_source(dir: &std::path::Path) -> Result<String, Failed> {
+    compile_c(
+        dir,
         "missing_symbol",
         "#include <stdio.h>\nextern int irjit_no_such_function(int);\n\
          static int helper(int x) { return irjit_no_such_function(x) + 1; }\n\
          int main(void) { printf(\"start\\n\"); return helper(2); }\n",
-    )?;
-    let out = irjit(&["run", &bc])?;
+    )
+}
+
+/// Eager mode: the link fails before the program starts.
+fn missing_symbol_eager() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    let bc = missing_symbol_source(&dir)?;
+    let out = irjit(&["run", "--lazy=off", &bc])?;
     expect_error(
         &out,
         FAILURE,
         &["undefined symbol 'irjit_no_such_function'", "helper"],
     )?;
     single_error_line(&out)
+}
+
+/// Lazy mode: the program runs until the function needing the symbol is first called; stdout
+/// written so far is flushed, and the error names the symbol and the function.
+fn missing_symbol_lazy() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    let bc = missing_symbol_source(&dir)?;
+    let out = irjit(&["run", &bc])?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let wanted = [
+        "irjit: error: failed to compile function 'helper.irjit.",
+        "on its first call",
+        "undefined symbol 'irjit_no_such_function'",
+    ];
+    if out.status != Status::Exited(FAILURE)
+        || out.stdout != b"start\n"
+        || wanted.iter().any(|w| !stderr.contains(w))
+        || stderr.lines().count() != 1
+    {
+        return Err(format!("unexpected: {:?}\n{stderr}", out.status).into());
+    }
+    Ok(())
 }
 
 fn missing_entry() -> Result<(), Failed> {
@@ -221,7 +248,7 @@ fn stats_are_printed() -> Result<(), Failed> {
     let out = irjit(&["run", "--stats", &bc])?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.stdout != b"42\n"
-        || !stderr.contains("units defined 3, compiled 3")
+        || !stderr.contains("mode lazy, functions defined 2, compiled 2")
         || !stderr.contains("code ")
     {
         return Err(format!("unexpected: {out:?}\n{stderr}").into());
@@ -237,7 +264,8 @@ pub fn trials() -> Vec<Trial> {
         t("truncated_bitcode", truncated_bitcode),
         t("invalid_ir", invalid_ir),
         t("syntax_error_ir", syntax_error_ir),
-        t("missing_symbol", missing_symbol),
+        t("missing_symbol_eager", missing_symbol_eager),
+        t("missing_symbol_lazy", missing_symbol_lazy),
         t("missing_entry", missing_entry),
         t("missing_extra_module", missing_extra_module),
         t("bad_dlopen", bad_dlopen),

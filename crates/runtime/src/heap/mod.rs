@@ -161,6 +161,24 @@ impl CodeHeap {
         unsafe { std::slice::from_raw_parts_mut(self.maps.write_ptr(offset), len) }
     }
 
+    /// Gives this process a private copy of the code and read-only regions (after `fork()`, in
+    /// the child), so that what it writes from now on stays its own.
+    pub fn privatize(&mut self) -> Result<(), HeapError> {
+        let used = [
+            (0, self.used(Region::Code) as usize),
+            (CODE_SIZE as usize, self.used(Region::ReadOnly) as usize),
+        ];
+        let protections = [
+            (0, CODE_SIZE as usize, sys::Protection::ReadExecute),
+            (
+                CODE_SIZE as usize,
+                READ_ONLY_SIZE as usize,
+                sys::Protection::Read,
+            ),
+        ];
+        self.maps.privatize(&used, &protections)
+    }
+
     /// Writes `bytes` at `addr`.
     pub fn write(&mut self, addr: HeapAddr, bytes: &[u8]) {
         self.writable(addr, bytes.len()).copy_from_slice(bytes);

@@ -111,6 +111,63 @@ impl Mappings {
         }
     }
 
+    /// Replaces the shared memfd by a private copy of its first bytes (`used` ranges as
+    /// (offset, len)), mapped at the same addresses with the same protections. Run in a forked
+    /// child (single-threaded) so that the code it writes never reaches its parent.
+    pub(super) fn privatize(
+        &mut self,
+        used: &[(usize, usize)],
+        protections: &[(usize, usize, Protection)],
+    ) -> Result<(), HeapError> {
+        let memfd = memfd_create("irjit-code", MemfdFlags::CLOEXEC | MemfdFlags::EXEC)
+            .or_else(|_| memfd_create("irjit-code", MemfdFlags::CLOEXEC))
+            .map_err(os("memfd_create"))?;
+        ftruncate(&memfd, self.shared as u64).map_err(os("ftruncate of the code memfd"))?;
+        // SAFETY: a fresh mapping at an address of the kernel's choosing.
+        let write = unsafe {
+            mmap(
+                ptr::null_mut(),
+                self.shared,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::SHARED,
+                &memfd,
+                0,
+            )
+        }
+        .map_err(os("mapping the new code memfd"))?
+        .cast::<u8>();
+        for &(offset, len) in used {
+            // SAFETY: both views span `shared` bytes and the ranges lie within it.
+            unsafe { ptr::copy_nonoverlapping(self.write.add(offset), write.add(offset), len) };
+        }
+        for (offset, len, protection) in protections {
+            let prot = match protection {
+                Protection::Read => ProtFlags::READ,
+                Protection::ReadExecute => ProtFlags::READ | ProtFlags::EXEC,
+            };
+            // SAFETY: replaces our own execution view with identical contents; the calling
+            // thread runs irjit's code, not the heap's, and is the process's only thread.
+            unsafe {
+                mmap(
+                    self.exec.add(*offset).cast(),
+                    *len,
+                    prot,
+                    MapFlags::SHARED | MapFlags::FIXED,
+                    &memfd,
+                    *offset as u64,
+                )
+            }
+            .map_err(os("remapping the execution view"))?;
+        }
+        // SAFETY: the old write view is ours and no longer used.
+        unsafe {
+            let _ = munmap(self.write.cast(), self.shared);
+        }
+        self.write = write;
+        self._memfd = memfd;
+        Ok(())
+    }
+
     pub(super) fn protect(
         &self,
         offset: usize,

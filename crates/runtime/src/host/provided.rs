@@ -1,6 +1,7 @@
-//! Functions the runtime defines for the program because the host C library does not export them
-//! from its shared object (on glibc they live in `libc_nonshared.a`, linked statically into every
-//! native executable), plus `__dso_handle`.
+//! Functions the runtime defines for the program: those the host C library does not export from
+//! its shared object (on glibc they live in `libc_nonshared.a`, linked statically into every
+//! native executable), the exit machinery (see [`crate::exit`]), and the heap-resident data
+//! `__dso_handle`, `__cpu_model` and `__cpu_features2`.
 
 use std::ffi::{c_int, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,7 +36,6 @@ pub fn host_cpu_model() -> ([u8; 16], [u8; 12]) {
 }
 
 extern "C" {
-    fn __cxa_atexit(f: extern "C" fn(*mut c_void), arg: *mut c_void, dso: *mut c_void) -> c_int;
     fn __cxa_at_quick_exit(f: extern "C" fn(), dso: *mut c_void) -> c_int;
     fn __register_atfork(
         prepare: Option<extern "C" fn()>,
@@ -43,16 +43,6 @@ extern "C" {
         child: Option<extern "C" fn()>,
         dso: *mut c_void,
     ) -> c_int;
-}
-
-/// `atexit(f)`, as glibc's `libc_nonshared.a` defines it.
-extern "C" fn irjit_atexit(f: extern "C" fn()) -> c_int {
-    // SAFETY: `void (*)(void)` and `void (*)(void *)` are call-compatible in the x86-64 SysV ABI
-    // (the extra argument register is ignored), which is how glibc itself implements atexit.
-    unsafe {
-        let f: extern "C" fn(*mut c_void) = std::mem::transmute(f);
-        __cxa_atexit(f, std::ptr::null_mut(), dso_handle())
-    }
 }
 
 /// `at_quick_exit(f)`.
@@ -74,7 +64,10 @@ extern "C" fn irjit_pthread_atfork(
 /// The address of a symbol the runtime provides, if `name` is one.
 pub(super) fn lookup(name: &str) -> Option<u64> {
     let addr = match name {
-        "atexit" => irjit_atexit as *const () as u64,
+        "atexit" => crate::exit::atexit as *const () as u64,
+        "__cxa_atexit" => crate::exit::cxa_atexit as *const () as u64,
+        "on_exit" => crate::exit::on_exit as *const () as u64,
+        "exit" => crate::exit::exit as *const () as u64,
         "at_quick_exit" => irjit_at_quick_exit as *const () as u64,
         "pthread_atfork" => irjit_pthread_atfork as *const () as u64,
         "__emutls_get_address" => super::tls::emutls_get_address as *const () as u64,

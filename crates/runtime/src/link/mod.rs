@@ -8,7 +8,7 @@ mod reloc;
 mod unwind;
 
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use object::elf;
 use object::read::elf::{FileHeader, Rela, SectionHeader, SectionTable, Sym, SymbolTable};
@@ -62,6 +62,9 @@ pub struct LinkedObject {
     pub sections: Vec<PlacedSection>,
     /// The functions it defines.
     pub functions: Vec<FunctionSymbol>,
+    /// Definitions of stubbed symbols (see [`Linker::define_stub`]): name and body address. The
+    /// symbol itself keeps resolving to its stub.
+    pub bodies: Vec<(String, u64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -71,7 +74,10 @@ struct Definition {
     weak: bool,
     /// A common symbol (`SHN_COMMON`): another common of the name may enlarge it.
     common: bool,
-    owner: Rc<str>,
+    /// The symbol is a function's entry stub: object definitions of the name are bodies behind
+    /// the stub and never replace it.
+    stub: bool,
+    owner: Arc<str>,
 }
 
 /// Counters the linker keeps.
@@ -105,7 +111,7 @@ pub struct Linker {
 
 /// An object between the two phases.
 struct Placed {
-    name: Rc<str>,
+    name: Arc<str>,
     /// Each loaded section's address, region and (possibly compacted) size.
     sections: Vec<Option<(HeapAddr, Region, u64)>>,
     /// `.eh_frame` sections from which FDEs of discarded COMDAT code were dropped.
@@ -225,6 +231,28 @@ impl Linker {
         &self.heap
     }
 
+    /// The heap, to place code the runtime generates itself (stubs).
+    pub fn heap_mut(&mut self) -> &mut CodeHeap {
+        &mut self.heap
+    }
+
+    /// Names of the symbols `bytes` (an object) leaves undefined.
+    pub fn undefined_symbols(input: &ObjectInput<'_>) -> Result<Vec<String>, LinkError> {
+        let parsed = parse(input)?;
+        let endian = parsed.endian;
+        let mut names = Vec::new();
+        for sym in parsed.symbols.iter() {
+            if sym.st_shndx(endian) == elf::SHN_UNDEF && !sym.is_local() {
+                if let Ok(name) = sym.name(endian, parsed.symbols.strings()) {
+                    if !name.is_empty() {
+                        names.push(String::from_utf8_lossy(name).into_owned());
+                    }
+                }
+            }
+        }
+        Ok(names)
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> LinkStats {
         self.stats
@@ -250,8 +278,10 @@ impl Linker {
                 size: bytes.len() as u64,
                 weak: true,
                 common: false,
-                owner: Rc::from("<irjit runtime>"),
+                stub: false,
+                owner: Arc::from("<irjit runtime>"),
             },
+            &mut Vec::new(),
         )?;
         Ok(addr.0)
     }
@@ -348,7 +378,7 @@ impl Linker {
             object: input.name.to_string(),
             message: e.to_string(),
         };
-        let name: Rc<str> = Rc::from(input.name);
+        let name: Arc<str> = Arc::from(input.name);
         let count = parsed.sections.len();
 
         // COMDAT groups: the first object to bring a group keeps it; later copies are discarded.
@@ -379,6 +409,7 @@ impl Linker {
             name: input.name.to_string(),
             sections: Vec::new(),
             functions: Vec::new(),
+            bodies: Vec::new(),
         };
         let mut sections = vec![None; count];
         let mut eh_frames = Vec::new();
@@ -503,8 +534,10 @@ impl Linker {
                     size: sym.st_size(endian),
                     weak: sym.st_bind() == elf::STB_WEAK,
                     common: false,
+                    stub: false,
                     owner: name.clone(),
                 },
+                &mut result.bodies,
             )?;
         }
 
@@ -525,7 +558,7 @@ impl Linker {
         name: String,
         size: u64,
         align: u64,
-        owner: &Rc<str>,
+        owner: &Arc<str>,
     ) -> Result<u64, LinkError> {
         if let Some(def) = self.globals.get(&name) {
             let fits = def.size >= size && def.addr % align == 0;
@@ -544,14 +577,40 @@ impl Linker {
                 size,
                 weak: true,
                 common: true,
+                stub: false,
                 owner: owner.clone(),
             },
         );
         Ok(addr.0)
     }
 
-    fn define(&mut self, name: String, def: Definition) -> Result<(), LinkError> {
+    /// Makes `name` resolve to `stub` (a function's entry stub) from now on. Objects defining
+    /// `name` later provide its body, reported in [`LinkedObject::bodies`].
+    pub fn define_stub(&mut self, name: &str, stub: u64) {
+        self.globals.insert(
+            name.to_string(),
+            Definition {
+                addr: stub,
+                size: 0,
+                weak: false,
+                common: false,
+                stub: true,
+                owner: Arc::from("<irjit stub>"),
+            },
+        );
+    }
+
+    fn define(
+        &mut self,
+        name: String,
+        def: Definition,
+        bodies: &mut Vec<(String, u64)>,
+    ) -> Result<(), LinkError> {
         match self.globals.get(&name) {
+            Some(old) if old.stub => {
+                bodies.push((name, def.addr));
+                Ok(())
+            }
             Some(old) if !old.weak && !def.weak => Err(LinkError::DuplicateSymbol {
                 symbol: name,
                 first: old.owner.to_string(),
