@@ -14,7 +14,7 @@
 //! code heap, so code it compiles never lands in the parent's.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 use irjit_interface::UnitId;
 use parking_lot::{Condvar, Mutex};
@@ -108,11 +108,24 @@ pub fn check_cpu() -> Result<(), String> {
     Ok(())
 }
 
-static ENGINE: OnceLock<Mutex<Engine>> = OnceLock::new();
+/// The running program's engine. Behind a pointer so that a forked child can move it into a
+/// fresh mutex: a lock's waiter queue may name threads that exist only in the parent.
+static ENGINE: AtomicPtr<Mutex<Engine>> = AtomicPtr::new(std::ptr::null_mut());
 
 /// Makes `engine` the running program's engine (once per process).
 pub fn install(engine: Engine) -> &'static Mutex<Engine> {
-    if ENGINE.set(Mutex::new(engine)).is_err() {
+    let engine: &'static Mutex<Engine> = Box::leak(Box::new(Mutex::new(engine)));
+    let service: &'static Service = Box::leak(Box::default());
+    SERVICE.store(service as *const Service as *mut Service, Ordering::Release);
+    if ENGINE
+        .compare_exchange(
+            std::ptr::null_mut(),
+            engine as *const _ as *mut _,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        )
+        .is_err()
+    {
         panic!("a program is already running in this process");
     }
     // SAFETY: registering plain functions with the C library.
@@ -123,54 +136,55 @@ pub fn install(engine: Engine) -> &'static Mutex<Engine> {
             Some(after_fork_child),
         )
     };
-    ENGINE.get().expect("just set")
+    engine
 }
 
 /// The running program's engine, if one is installed.
 pub fn running() -> Option<&'static Mutex<Engine>> {
-    ENGINE.get()
+    // SAFETY: the pointer is null or a leaked, never freed engine.
+    unsafe { ENGINE.load(Ordering::Acquire).as_ref() }
 }
 
 /// First calls are compiled on irjit's own compile thread, never on the calling thread: program
 /// threads may have small stacks, and a call from an exit handler comes after the C library has
 /// destroyed the calling thread's thread-local storage, which LLVM and Rust rely on.
+#[derive(Default)]
 struct Service {
     state: Mutex<ServiceState>,
     requested: Condvar,
     done: Condvar,
 }
 
+#[derive(Default)]
 struct ServiceState {
-    /// The process the compile thread belongs to (a forked child needs its own).
-    pid: u32,
+    /// Whether this service's compile thread runs.
+    started: bool,
     queue: VecDeque<UnitId>,
     pending: BTreeSet<UnitId>,
     results: BTreeMap<UnitId, Result<u64, String>>,
 }
 
-static SERVICE: Service = Service {
-    state: parking_lot::const_mutex(ServiceState {
-        pid: 0,
-        queue: VecDeque::new(),
-        pending: BTreeSet::new(),
-        results: BTreeMap::new(),
-    }),
-    requested: Condvar::new(),
-    done: Condvar::new(),
-};
+/// The compile service of this process (a forked child gets a new one).
+static SERVICE: AtomicPtr<Service> = AtomicPtr::new(std::ptr::null_mut());
+
+fn service() -> &'static Service {
+    // SAFETY: set by install() before any program code runs; services are leaked, never freed.
+    unsafe { SERVICE.load(Ordering::Acquire).as_ref() }
+        .unwrap_or_else(|| fatal("no program is running"))
+}
 
 /// Stack of the compile thread: LLVM recurses deeply on large functions.
 const COMPILE_THREAD_STACK: usize = 64 << 20;
 
-fn compile_thread() {
-    let mut state = SERVICE.state.lock();
+fn compile_thread(service: &'static Service) {
+    let mut state = service.state.lock();
     loop {
         let Some(unit) = state.queue.pop_front() else {
-            SERVICE.requested.wait(&mut state);
+            service.requested.wait(&mut state);
             continue;
         };
         drop(state);
-        let result = match ENGINE.get() {
+        let result = match running() {
             Some(engine) => {
                 let mut engine = engine.lock();
                 let _span =
@@ -184,27 +198,23 @@ fn compile_thread() {
             }
             None => Err("no program is running".to_string()),
         };
-        state = SERVICE.state.lock();
+        state = service.state.lock();
         state.pending.remove(&unit);
         state.results.insert(unit, result);
-        SERVICE.done.notify_all();
+        service.done.notify_all();
     }
 }
 
 /// Has the compile thread compile `unit`, waiting for it.
 fn request(unit: UnitId) -> Result<u64, String> {
-    let mut state = SERVICE.state.lock();
-    let pid = std::process::id();
-    if state.pid != pid {
-        // First request in this process (or in a forked child, whose parent's compile thread
-        // does not exist here).
-        state.pid = pid;
-        state.pending.clear();
-        state.queue.clear();
+    let service = service();
+    let mut state = service.state.lock();
+    if !state.started {
+        state.started = true;
         std::thread::Builder::new()
             .name("irjit-compile".to_string())
             .stack_size(COMPILE_THREAD_STACK)
-            .spawn(compile_thread)
+            .spawn(move || compile_thread(service))
             .map_err(|e| format!("cannot start the compile thread: {e}"))?;
     }
     loop {
@@ -213,45 +223,48 @@ fn request(unit: UnitId) -> Result<u64, String> {
         }
         if state.pending.insert(unit) {
             state.queue.push_back(unit);
-            SERVICE.requested.notify_one();
+            service.requested.notify_one();
         }
-        SERVICE.done.wait(&mut state);
+        service.done.wait(&mut state);
     }
 }
 
 extern "C" fn before_fork() {
-    // Both locks are held across fork() and released in both processes below, so the child
-    // never inherits one locked by a thread it does not have.
-    std::mem::forget(SERVICE.state.lock());
-    if let Some(engine) = ENGINE.get() {
+    // Both locks are held across fork(): the parent releases them, the child replaces them. So no
+    // compile is half done in the heap the child copies.
+    std::mem::forget(service().state.lock());
+    if let Some(engine) = running() {
         std::mem::forget(engine.lock());
     }
 }
 
 extern "C" fn after_fork_parent() {
-    if let Some(engine) = ENGINE.get() {
+    if let Some(engine) = running() {
         // SAFETY: before_fork locked it in this thread and forgot the guard.
         unsafe { engine.force_unlock() };
     }
     // SAFETY: as above.
-    unsafe { SERVICE.state.force_unlock() };
+    unsafe { service().state.force_unlock() };
 }
 
 extern "C" fn after_fork_child() {
-    if let Some(engine) = ENGINE.get() {
-        // SAFETY: the lock was taken by before_fork in the thread that is now the child's only
-        // thread, and its guard forgotten; we own the data until unlocking.
-        let engine_ref = unsafe { &mut *engine.data_ptr() };
-        if let Err(e) = engine_ref.heap_mut().privatize() {
+    // The child is single-threaded here. Its copies of the parent's locks and condition
+    // variables may list waiters that do not exist in it, so it abandons them (leaked, still
+    // locked) and continues with new ones.
+    if let Some(old) = running() {
+        // SAFETY: before_fork locked `old` in this very thread and no other thread exists; the
+        // engine is moved out exactly once and the old mutex is never used again.
+        let mut engine = unsafe { std::ptr::read(old.data_ptr()) };
+        if let Err(e) = engine.heap_mut().privatize() {
             fatal(&format!(
                 "failed to give the forked child its own code heap: {e}"
             ));
         }
-        // SAFETY: as above.
-        unsafe { engine.force_unlock() };
+        let new: &'static Mutex<Engine> = Box::leak(Box::new(Mutex::new(engine)));
+        ENGINE.store(new as *const _ as *mut _, Ordering::Release);
     }
-    // SAFETY: as above.
-    unsafe { SERVICE.state.force_unlock() };
+    let service: &'static Service = Box::leak(Box::default());
+    SERVICE.store(service as *const Service as *mut Service, Ordering::Release);
 }
 
 /// Ends the process after a failure in the runtime while the program runs.

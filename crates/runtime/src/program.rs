@@ -147,9 +147,6 @@ pub fn run(
     // From here on the engine serves first calls from any thread; it lives until the process
     // ends, as does the code in its heap.
     crate::lazy::install(engine);
-    if config.crash_report {
-        crate::observe::crash::install();
-    }
 
     let mut argv_strings = vec![config.argv0.clone()];
     argv_strings.extend(config.args.iter().cloned());
@@ -175,6 +172,9 @@ pub fn run(
         // starts with default dispositions.
         for sig in [libc::SIGPIPE, libc::SIGSEGV, libc::SIGBUS] {
             libc::signal(sig, libc::SIG_DFL);
+        }
+        if config.crash_report {
+            crate::observe::crash::install();
         }
 
         *EXIT_HOOK.lock().expect("not poisoned") = exit_hook;

@@ -7,6 +7,7 @@ mod corpus;
 mod errors;
 mod real;
 mod support;
+mod tools;
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
@@ -14,5 +15,6 @@ fn main() {
     trials.extend(corpus::trials());
     trials.extend(errors::trials());
     trials.extend(real::trials());
+    trials.extend(tools::trials());
     libtest_mimic::run(&args, trials).exit();
 }

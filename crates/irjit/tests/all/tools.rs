@@ -1,0 +1,139 @@
+//! What irjit shows about the code it runs: `--stats`, `--perf-map`, crash reports.
+
+use std::process::Command;
+use std::time::Duration;
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::support::{self, Outcome, Status};
+
+fn compile(name: &str, source: &str) -> Result<String, Failed> {
+    let dir = support::work_dir("tools");
+    let src = dir.join(format!("{name}.c"));
+    std::fs::write(&src, source).unwrap();
+    let out = dir.join(format!("{name}.bc"));
+    support::build(
+        Command::new(support::clang(false))
+            .args(["-O0", "-emit-llvm", "-c"])
+            .arg(&src)
+            .arg("-o")
+            .arg(&out),
+    )?;
+    Ok(out.to_string_lossy().into_owned())
+}
+
+fn irjit(args: &[&str]) -> Result<Outcome, Failed> {
+    let mut cmd = Command::new(support::irjit());
+    cmd.args(args);
+    Ok(support::run(cmd, b"", Duration::from_secs(120))?)
+}
+
+/// 60 functions defined, 3 called: lazy mode compiles 3, eager mode all 60.
+fn lazy_compiles_only_what_runs() -> Result<(), Failed> {
+    let mut source = String::from("#include <stdio.h>\n");
+    for i in 0..57 {
+        source.push_str(&format!("int unused{i}(int x) {{ return x * {i} + 1; }}\n"));
+    }
+    source.push_str(
+        "static int twice(int x) { return 2 * x; }\nint called(int x) { return twice(x) + 1; }\n\
+         int main(void) { printf(\"%d\\n\", called(20)); return 0; }\n",
+    );
+    let bc = compile("only_what_runs", &source)?;
+    let lazy = irjit(&["run", "--stats", &bc])?;
+    let eager = irjit(&["run", "--stats", "--lazy=off", &bc])?;
+    for (out, want) in [
+        (&lazy, "mode lazy, functions defined 60, compiled 3"),
+        (&eager, "mode eager, functions defined 60, compiled 60"),
+    ] {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.stdout != b"41\n" || !stderr.contains(want) {
+            return Err(format!("want {want:?}: {out:?}\n{stderr}").into());
+        }
+    }
+    Ok(())
+}
+
+/// `--perf-map` writes `/tmp/perf-PID.map` lines `START SIZE NAME` for the functions compiled.
+fn perf_map() -> Result<(), Failed> {
+    let bc = compile(
+        "perf_map",
+        "#include <stdio.h>\n#include <unistd.h>\nstatic int work(int x) { return x + 1; }\n\
+         int main(void) { printf(\"%d %d\\n\", (int)getpid(), work(1)); return 0; }\n",
+    )?;
+    let out = irjit(&["run", "--perf-map", &bc])?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let pid = stdout
+        .split_whitespace()
+        .next()
+        .ok_or("no pid printed")?
+        .to_string();
+    let path = format!("/tmp/perf-{pid}.map");
+    let map = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    let _ = std::fs::remove_file(&path);
+    let mut names = Vec::new();
+    for line in map.lines() {
+        let fields: Vec<&str> = line.splitn(3, ' ').collect();
+        let [start, size, name] = fields[..] else {
+            return Err(format!("malformed line {line:?}").into());
+        };
+        u64::from_str_radix(start, 16).map_err(|_| format!("bad start in {line:?}"))?;
+        let size = u64::from_str_radix(size, 16).map_err(|_| format!("bad size in {line:?}"))?;
+        if size == 0 {
+            return Err(format!("zero size in {line:?}").into());
+        }
+        names.push(name.to_string());
+    }
+    if !names.iter().any(|n| n == "main") || !names.iter().any(|n| n.starts_with("work")) {
+        return Err(format!("functions missing from the perf map:\n{map}").into());
+    }
+    Ok(())
+}
+
+const CRASHER: &str = "#include <stdio.h>\nvoid crash_here(int *p) { *p = 42; }\n\
+    int main(void) { puts(\"before\"); fflush(stdout); crash_here(0); return 0; }\n";
+
+/// `--crash-report=always`: the function is named, and the process still dies of SIGSEGV.
+fn crash_report_names_the_function() -> Result<(), Failed> {
+    let bc = compile("crasher", CRASHER)?;
+    let out = irjit(&["run", "--crash-report=always", &bc])?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status != Status::Signaled(libc_sigsegv())
+        || out.stdout != b"before\n"
+        || !stderr.contains("irjit: the program died of SIGSEGV in JIT'd function 'crash_here'")
+    {
+        return Err(format!("unexpected: {:?}\n{stderr}", out.status).into());
+    }
+    Ok(())
+}
+
+/// Without a terminal (auto) or with `never`, stderr is exactly the program's.
+fn crash_report_off_leaves_stderr_alone() -> Result<(), Failed> {
+    let bc = compile("crasher", CRASHER)?;
+    for mode in ["--crash-report=never", "--crash-report=auto"] {
+        let out = irjit(&["run", mode, &bc])?;
+        if out.status != Status::Signaled(libc_sigsegv()) || !out.stderr.is_empty() {
+            return Err(format!("{mode}: {out:?}").into());
+        }
+    }
+    Ok(())
+}
+
+fn libc_sigsegv() -> i32 {
+    11
+}
+
+pub fn trials() -> Vec<Trial> {
+    let t = |name: &str, f: fn() -> Result<(), Failed>| Trial::test(format!("tools::{name}"), f);
+    vec![
+        t("lazy_compiles_only_what_runs", lazy_compiles_only_what_runs),
+        t("perf_map", perf_map),
+        t(
+            "crash_report_names_the_function",
+            crash_report_names_the_function,
+        ),
+        t(
+            "crash_report_off_leaves_stderr_alone",
+            crash_report_off_leaves_stderr_alone,
+        ),
+    ]
+}
