@@ -128,6 +128,7 @@ impl Compiler {
                 format!("{message}: {diagnostics}")
             },
         })?;
+        let _span = tracing::trace_span!("verify").entered();
         module.verify().map_err(|message| CompileError::Verify {
             path: format!("{} (function {})", self.name, info.name),
             message,
@@ -158,11 +159,20 @@ impl UnitCompiler for Compiler {
         let name = info.name.clone();
         let is_globals = matches!(info.kind, irjit_interface::UnitKind::Globals);
         let _span = tracing::debug_span!("compile", unit = %name, %level).entered();
-        let module = self.build_unit(unit)?;
-        if !is_globals {
+        let module = {
+            let _span = tracing::trace_span!("extract").entered();
+            self.build_unit(unit)?
+        };
+        if !is_globals && level > OptLevel::O0 {
+            // At -O0 the pipeline would only run the always-inliner, which has no callee bodies
+            // to inline in a unit of one function.
+            let _span = tracing::trace_span!("optimize").entered();
             self.codegen.optimize(&module, level, &name)?;
         }
-        let object = self.codegen.emit(&module, level, &name)?;
+        let object = {
+            let _span = tracing::trace_span!("emit").entered();
+            self.codegen.emit(&module, level, &name)?
+        };
         let compile_time = start.elapsed();
         tracing::debug!(bytes = object.len(), ?compile_time, "compiled");
         Ok(CompiledUnit {

@@ -79,9 +79,22 @@ pub(crate) fn read_bytes(ctx: &Context, bytes: &[u8], name: &str) -> Result<Modu
     Ok(unsafe { Module::from_raw(module) })
 }
 
+/// Textual IR is UTF-8 without control characters other than whitespace; anything else (an ELF
+/// file, an archive, random bytes) is refused before LLVM's parser sees it.
 fn looks_like_text(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(4096)];
-    !head.is_empty() && !head.contains(&0)
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        // A multi-byte character cut at the 4 KiB boundary is still text.
+        Err(e) if e.valid_up_to() + 4 > head.len() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return false,
+    };
+    !text.is_empty()
+        && !text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c'))
 }
 
 /// Links `extra` into `main` (consuming `extra`), as a static linker would.

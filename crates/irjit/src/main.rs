@@ -42,6 +42,12 @@ fn init_tracing(verbose: u8) {
     };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // At trace level, closing spans report their time (compile phases, links).
+        .with_span_events(if verbose >= 3 || std::env::var_os("IRJIT_LOG").is_some() {
+            tracing_subscriber::fmt::format::FmtSpan::CLOSE
+        } else {
+            tracing_subscriber::fmt::format::FmtSpan::NONE
+        })
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();

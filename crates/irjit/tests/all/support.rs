@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -125,9 +125,11 @@ impl From<ExitStatus> for Status {
 
 /// Runs `cmd` with `stdin` bytes, killing it after `timeout`.
 pub fn run(mut cmd: Command, stdin: &[u8], timeout: Duration) -> Result<Outcome, String> {
+    // Its own process group, so a timeout kills what it forked too.
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(Stdio::piped())
+        .process_group(0);
     let shown = format!("{cmd:?}");
     let mut child = cmd
         .spawn()
@@ -153,8 +155,10 @@ pub fn run(mut cmd: Command, stdin: &[u8], timeout: Duration) -> Result<Outcome,
             }
         }
         Err(_) => {
-            // SAFETY-free: kill(2) through the command line tool keeps this test crate safe code.
-            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            // kill(1) on the whole group keeps this test crate free of unsafe code.
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{pid}")])
+                .status();
             Outcome {
                 stdout: Vec::new(),
                 stderr: Vec::new(),

@@ -118,6 +118,39 @@ fn crash_report_off_leaves_stderr_alone() -> Result<(), Failed> {
     Ok(())
 }
 
+/// `--dlopen` makes a library's symbols visible; without it the symbol is missing.
+fn dlopen_library() -> Result<(), Failed> {
+    let bc = compile(
+        "dlopen_zlib",
+        "#include <stdio.h>\nconst char *zlibVersion(void);\n\
+         int main(void) { printf(\"zlib %c\\n\", zlibVersion()[0]); return 0; }\n",
+    )?;
+    let out = irjit(&["run", "--dlopen", "libz.so.1", &bc])?;
+    if out.status != Status::Exited(0) || out.stdout != b"zlib 1\n" {
+        return Err(format!("with --dlopen: {out:?}").into());
+    }
+    let out = irjit(&["run", "--lazy=off", &bc])?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status != Status::Exited(125) || !stderr.contains("undefined symbol 'zlibVersion'") {
+        return Err(format!("without --dlopen: {out:?}").into());
+    }
+    Ok(())
+}
+
+/// `-v` logs what irjit does on stderr; the program's own output is untouched.
+fn verbose_logs() -> Result<(), Failed> {
+    let bc = compile(
+        "verbose",
+        "#include <stdio.h>\nint main(void) { puts(\"out\"); return 0; }\n",
+    )?;
+    let out = irjit(&["run", "-vv", &bc])?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.stdout != b"out\n" || !stderr.contains("program split") || !stderr.contains("linked") {
+        return Err(format!("{out:?}\n{stderr}").into());
+    }
+    Ok(())
+}
+
 fn libc_sigsegv() -> i32 {
     11
 }
@@ -127,6 +160,8 @@ pub fn trials() -> Vec<Trial> {
     vec![
         t("lazy_compiles_only_what_runs", lazy_compiles_only_what_runs),
         t("perf_map", perf_map),
+        t("dlopen_library", dlopen_library),
+        t("verbose_logs", verbose_logs),
         t(
             "crash_report_names_the_function",
             crash_report_names_the_function,

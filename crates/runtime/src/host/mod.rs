@@ -1,5 +1,8 @@
-//! Symbols from outside the program: functions irjit itself provides, then the host process
-//! (C library and whatever is loaded), then default libraries opened when first needed.
+//! Symbols from outside the program: functions irjit itself provides, then the C library, then
+//! the libraries given with `--dlopen`, then default libraries opened when first needed.
+//!
+//! Never the whole process namespace: irjit's own dependencies (LLVM and what it links: zlib,
+//! zstd, libffi, ...) must not satisfy the program's references, as they would not natively.
 
 mod provided;
 mod tls;
@@ -20,18 +23,24 @@ const DEFAULT_LIBRARIES: &[&str] = &["libm.so.6", "libgcc_s.so.1", "libstdc++.so
 
 /// Resolves names the program does not define.
 pub struct HostResolver {
-    this: Library,
+    /// Searched in order: the C library, `--dlopen` libraries, default libraries opened so far.
     opened: Vec<Library>,
     defaults_tried: usize,
     cache: HashMap<String, Option<u64>>,
 }
 
+/// The C library every program links.
+const C_LIBRARY: &str = "libc.so.6";
+
 impl HostResolver {
-    /// A resolver over the running process.
+    /// A resolver over the C library.
     pub fn new() -> HostResolver {
+        // SAFETY: the C library is already loaded in this process; opening it again only returns
+        // a handle.
+        let libc = unsafe { Library::open(Some(C_LIBRARY), RTLD_NOW) }
+            .expect("the C library is loaded in every process");
         HostResolver {
-            this: Library::this(),
-            opened: Vec::new(),
+            opened: vec![libc],
             defaults_tried: 0,
             cache: HashMap::new(),
         }
@@ -68,7 +77,7 @@ impl HostResolver {
         }
         let cname = CString::new(name).ok()?;
         loop {
-            if let Some(addr) = self.lookup_global(&cname) {
+            if let Some(addr) = self.lookup_opened(&cname) {
                 return Some(addr);
             }
             let lib = DEFAULT_LIBRARIES.get(self.defaults_tried)?;
@@ -86,11 +95,13 @@ impl HostResolver {
         }
     }
 
-    fn lookup_global(&self, name: &CString) -> Option<u64> {
-        // SAFETY: we only take the symbol's address, never call or read through it here.
-        let sym = unsafe { self.this.get::<*const u8>(name.as_bytes_with_nul()) }.ok()?;
-        let addr = sym.into_raw() as u64;
-        (addr != 0).then_some(addr)
+    fn lookup_opened(&self, name: &CString) -> Option<u64> {
+        self.opened.iter().find_map(|lib| {
+            // SAFETY: we only take the symbol's address, never call or read through it here.
+            let sym = unsafe { lib.get::<*const u8>(name.as_bytes_with_nul()) }.ok()?;
+            let addr = sym.into_raw() as u64;
+            (addr != 0).then_some(addr)
+        })
     }
 }
 
