@@ -8,6 +8,11 @@
 #include "llvm-c/Core.h"
 #include "llvm-c/TargetMachine.h"
 #include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/IR/Dominators.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DebugInfo.h"
 #include "llvm/IR/Function.h"
@@ -17,6 +22,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Operator.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/ValueMapper.h"
@@ -215,11 +221,91 @@ void irjit_set_dso_local(LLVMValueRef G, int Local) { unwrap<GlobalValue>(G)->se
 // Erases a global value (variable, function, alias) from its module.
 void irjit_erase_global(LLVMValueRef G) { unwrap<GlobalValue>(G)->eraseFromParent(); }
 
+// Options of one unit build (mirrors `UnitOptions` in src/shim.rs).
+struct IrjitUnitOptions {
+  // Count entries and loop iterations, calling `__irjit_hot(Unit)` when a count reaches
+  // CounterThreshold; 0 = no counters.
+  unsigned CounterThreshold;
+  unsigned Unit;
+  // Import the bodies of up to this many small direct callees as available_externally, so the
+  // optimizer can inline across units; 0 = none.
+  unsigned MaxImports;
+  // Largest callee (in instructions) worth importing.
+  unsigned ImportSize;
+  // The unit replaces code already linked: give the variables living with the function internal
+  // linkage so that they do not clash with the first version's.
+  unsigned Recompile;
+};
+
+namespace {
+
+// Adds a counter to the function: one increment at entry (after the entry block's allocas) and
+// one at each loop header, calling `__irjit_hot(unit)` when the count reaches the threshold.
+void instrument(Function &F, const IrjitUnitOptions &Opts) {
+  Module &M = *F.getParent();
+  LLVMContext &C = M.getContext();
+  Type *I32 = Type::getInt32Ty(C);
+  auto *Counter = new GlobalVariable(M, I32, false, GlobalValue::InternalLinkage,
+                                     ConstantInt::get(I32, 0), "__irjit.counter");
+  FunctionCallee Hot =
+      M.getOrInsertFunction("__irjit_hot", FunctionType::get(Type::getVoidTy(C), {I32}, false));
+  MDNode *Unlikely = MDBuilder(C).createBranchWeights(1, 1 << 20);
+
+  DominatorTree DT(F);
+  LoopInfo LI(DT);
+  SmallVector<std::pair<BasicBlock *, Instruction *>, 8> Points;
+  BasicBlock &Entry = F.getEntryBlock();
+  Instruction *AfterAllocas = &*Entry.getFirstInsertionPt();
+  while (isa<AllocaInst>(AfterAllocas))
+    AfterAllocas = AfterAllocas->getNextNode();
+  Points.push_back({&Entry, AfterAllocas});
+  for (Loop *L : LI.getLoopsInPreorder()) {
+    BasicBlock *Header = L->getHeader();
+    Instruction *First = Header->getFirstNonPHI();
+    if (First && !First->isEHPad())
+      Points.push_back({Header, First});
+  }
+  for (auto [BB, At] : Points) {
+    BasicBlock *Tail = BB->splitBasicBlock(At, BB->getName() + ".counted");
+    BB->getTerminator()->eraseFromParent();
+    IRBuilder<> IRB(BB);
+    Value *Count = IRB.CreateAdd(IRB.CreateLoad(I32, Counter), ConstantInt::get(I32, 1));
+    IRB.CreateStore(Count, Counter);
+    Value *IsHot = IRB.CreateICmpEQ(Count, ConstantInt::get(I32, Opts.CounterThreshold));
+    BasicBlock *Notify = BasicBlock::Create(C, "irjit.hot", &F, Tail);
+    IRB.CreateCondBr(IsHot, Notify, Tail, Unlikely);
+    IRBuilder<> NB(Notify);
+    NB.CreateCall(Hot, {ConstantInt::get(I32, Opts.Unit)});
+    NB.CreateBr(Tail);
+  }
+}
+
+// Whether a callee's body may be copied into another unit for inlining.
+bool importable(const Function &G, unsigned MaxSize) {
+  if (G.isDeclaration() || G.hasAvailableExternallyLinkage() || G.isIntrinsic() ||
+      G.isVarArg())
+    return false;
+  if (G.hasFnAttribute(Attribute::NoInline) && !G.hasFnAttribute(Attribute::OptimizeNone))
+    return false;
+  if (G.getInstructionCount() > MaxSize)
+    return false;
+  for (const BasicBlock &BB : G) {
+    // Block addresses of a copy would differ from those of the real function.
+    if (BB.hasAddressTaken() || isa<IndirectBrInst>(BB.getTerminator()))
+      return false;
+  }
+  return true;
+}
+
+} // namespace
+
 // Builds a module holding function `Fn` (plus the global variables in `Owned`, whose initializers
-// use Fn's block addresses) and declarations of everything they reference. The source function is
-// materialized and its debug info stripped.
+// use Fn's block addresses) and declarations of everything they reference; with options, also
+// copies of small callees to inline and tier-0 counters. The source function is materialized and
+// its debug info stripped.
 LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValueRef *Owned,
-                                     unsigned NumOwned, char **err) {
+                                     unsigned NumOwned, const IrjitUnitOptions *Opts,
+                                     char **err) {
   Module &Src = *unwrap(M);
   Function &F = *unwrap<Function>(Fn);
   if (Error E = F.materialize()) {
@@ -243,28 +329,75 @@ LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValue
   SmallVector<GlobalVariable *, 2> OwnedVars;
   for (unsigned I = 0; I < NumOwned; ++I) {
     auto *V = unwrap<GlobalVariable>(Owned[I]);
-    OwnedVars.push_back(B.defineVariableShell(*V));
+    GlobalVariable *NV = B.defineVariableShell(*V);
+    if (Opts->Recompile) {
+      NV->setLinkage(GlobalValue::InternalLinkage);
+      NV->setVisibility(GlobalValue::DefaultVisibility);
+    }
+    OwnedVars.push_back(NV);
   }
+
+  // Callees to copy in for inlining: defined before F's body is visited, so that F's calls map
+  // to the copies.
+  SmallVector<std::pair<Function *, Function *>, 8> Imports;
+  if (Opts->MaxImports) {
+    for (Instruction &I : instructions(F)) {
+      auto *CB = dyn_cast<CallBase>(&I);
+      Function *G = CB ? CB->getCalledFunction() : nullptr;
+      if (!G || G == &F || B.VMap.count(G) || Imports.size() >= Opts->MaxImports)
+        continue;
+      if (G->isDeclaration() || G->hasAvailableExternallyLinkage())
+        continue;
+      if (Error E = G->materialize()) {
+        consumeError(std::move(E));
+        continue;
+      }
+      if (!importable(*G, Opts->ImportSize))
+        continue;
+      stripDebugInfo(*G);
+      Function *NG = Function::Create(G->getFunctionType(), GlobalValue::AvailableExternallyLinkage,
+                                      G->getAddressSpace(), G->getName(), Dst.get());
+      NG->copyAttributesFrom(G);
+      NG->setLinkage(GlobalValue::AvailableExternallyLinkage);
+      NG->setVisibility(GlobalValue::DefaultVisibility);
+      NG->setPersonalityFn(nullptr);
+      NG->setPrefixData(nullptr);
+      NG->setPrologueData(nullptr);
+      NG->setComdat(nullptr);
+      B.VMap[G] = NG;
+      Imports.push_back({G, NG});
+    }
+  }
+
   for (unsigned I = 0; I < NumOwned; ++I)
     B.visitConstant(unwrap<GlobalVariable>(Owned[I])->getInitializer());
   B.visitFunctionBody(F);
+  for (auto [G, NG] : Imports)
+    B.visitFunctionBody(*G);
   if (!B.Error.empty()) {
     *err = message(B.Error);
     return nullptr;
   }
 
-  auto DestArg = NF->arg_begin();
-  for (const Argument &A : F.args()) {
-    DestArg->setName(A.getName());
-    B.VMap[&A] = &*DestArg++;
-  }
-  SmallVector<ReturnInst *, 8> Returns;
-  CloneFunctionInto(NF, &F, B.VMap, CloneFunctionChangeType::DifferentModule, Returns);
+  auto cloneBody = [&](Function &From, Function &To) {
+    auto DestArg = To.arg_begin();
+    for (const Argument &A : From.args()) {
+      DestArg->setName(A.getName());
+      B.VMap[&A] = &*DestArg++;
+    }
+    SmallVector<ReturnInst *, 8> Returns;
+    CloneFunctionInto(&To, &From, B.VMap, CloneFunctionChangeType::DifferentModule, Returns);
+  };
+  cloneBody(F, *NF);
+  for (auto [G, NG] : Imports)
+    cloneBody(*G, *NG);
 
   for (unsigned I = 0; I < NumOwned; ++I) {
     auto *V = unwrap<GlobalVariable>(Owned[I]);
     OwnedVars[I]->setInitializer(MapValue(V->getInitializer(), B.VMap));
   }
+  if (Opts->CounterThreshold)
+    instrument(*NF, *Opts);
   return wrap(Dst.release());
 }
 
@@ -288,6 +421,34 @@ LLVMModuleRef irjit_extract_globals(LLVMModuleRef M, LLVMValueRef *Skip, unsigne
   // CloneModule turned aliases into declarations; the runtime resolves them from the layout.
   StripDebugInfo(*Dst);
   return wrap(Dst.release());
+}
+
+// Runs LLVM's default per-module pipeline at `Level` (1-3) for `TM`. Built through the
+// PassBuilder API rather than from the text "default<On>": LLVM 19 parses that text with a
+// function-local static Regex, which threads compiling at the same time share unsafely.
+int irjit_run_default_pipeline(LLVMModuleRef M, LLVMTargetMachineRef TMRef, unsigned Level,
+                               char **err) {
+  auto *TM = reinterpret_cast<TargetMachine *>(TMRef);
+  OptimizationLevel OL = Level >= 3   ? OptimizationLevel::O3
+                         : Level == 2 ? OptimizationLevel::O2
+                         : Level == 1 ? OptimizationLevel::O1
+                                      : OptimizationLevel::O0;
+  LoopAnalysisManager LAM;
+  FunctionAnalysisManager FAM;
+  CGSCCAnalysisManager CGAM;
+  ModuleAnalysisManager MAM;
+  PipelineTuningOptions PTO;
+  PassBuilder PB(TM, PTO);
+  PB.registerModuleAnalyses(MAM);
+  PB.registerCGSCCAnalyses(CGAM);
+  PB.registerFunctionAnalyses(FAM);
+  PB.registerLoopAnalyses(LAM);
+  PB.crossRegisterProxies(LAM, FAM, CGAM, MAM);
+  ModulePassManager MPM = OL == OptimizationLevel::O0 ? PB.buildO0DefaultPipeline(OL)
+                                                      : PB.buildPerModuleDefaultPipeline(OL);
+  MPM.run(*unwrap(M), MAM);
+  (void)err;
+  return 0;
 }
 
 // Makes `TM` lower thread-local variables to emulated TLS (`__emutls_get_address`), which needs

@@ -7,11 +7,9 @@ use std::sync::Once;
 
 use irjit_interface::{CompileError, OptLevel};
 use llvm_sys::core::*;
-use llvm_sys::error::*;
 use llvm_sys::prelude::*;
 use llvm_sys::target::*;
 use llvm_sys::target_machine::*;
-use llvm_sys::transforms::pass_builder::*;
 
 use crate::llvm::{MemoryBuffer, Message, Module};
 use crate::shim;
@@ -177,22 +175,13 @@ impl Codegen {
             allow_optimization(module);
         }
         let tm = self.machine(level)?;
-        let pipeline = CString::new(format!("default<O{}>", level.as_digit())).expect("no NUL");
-        // SAFETY: valid module and machine; the options object and error are disposed here.
-        unsafe {
-            let options = LLVMCreatePassBuilderOptions();
-            let error = LLVMRunPasses(module.raw(), pipeline.as_ptr(), tm, options);
-            LLVMDisposePassBuilderOptions(options);
-            if !error.is_null() {
-                let message = LLVMGetErrorMessage(error);
-                let text = CStr::from_ptr(message).to_string_lossy().into_owned();
-                LLVMDisposeErrorMessage(message);
-                return Err(CompileError::Codegen {
-                    unit: unit.to_string(),
-                    message: text,
-                });
-            }
-        }
+        // SAFETY: the machine belongs to this Codegen, used by one thread at a time.
+        unsafe { shim::run_default_pipeline(module, tm, u32::from(level.as_digit())) }.map_err(
+            |message| CompileError::Codegen {
+                unit: unit.to_string(),
+                message,
+            },
+        )?;
         Ok(())
     }
 

@@ -19,9 +19,16 @@ pub mod split;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use irjit_interface::{CompileError, CompiledUnit, OptLevel, ProgramLayout, UnitCompiler, UnitId};
+use irjit_interface::{
+    CompileError, CompileRequest, CompiledUnit, OptLevel, ProgramLayout, UnitCompiler, UnitId,
+};
 
 pub use load::is_bitcode;
+
+/// Direct callees copied into a unit for inlining, at most.
+const MAX_IMPORTS: u32 = 24;
+/// Largest callee copied for inlining, in IR instructions.
+const IMPORT_SIZE: u32 = 120;
 
 /// How to load a program.
 #[derive(Clone, Debug, Default)]
@@ -111,11 +118,26 @@ impl Compiler {
         self.codegen.cpu()
     }
 
-    fn build_unit(&mut self, unit: UnitId) -> Result<llvm::Module, CompileError> {
+    fn build_unit(
+        &mut self,
+        unit: UnitId,
+        request: &CompileRequest,
+    ) -> Result<llvm::Module, CompileError> {
         let info = &self.split.layout.units[unit.index()];
         let built = match &self.split.sources[unit.index()] {
             split::UnitSource::Function { function, owned } => {
-                shim::extract_function(&self.module, *function, owned)
+                let options = shim::UnitOptions {
+                    counter_threshold: request.counters.unwrap_or(0),
+                    unit: unit.0,
+                    max_imports: if request.inline_callees {
+                        MAX_IMPORTS
+                    } else {
+                        0
+                    },
+                    import_size: IMPORT_SIZE,
+                    recompile: request.recompile as u32,
+                };
+                shim::extract_function(&self.module, *function, owned, &options)
             }
             split::UnitSource::Globals { skip } => shim::extract_globals(&self.module, skip),
         };
@@ -148,7 +170,12 @@ impl UnitCompiler for Compiler {
         &self.split.layout
     }
 
-    fn compile(&mut self, unit: UnitId, level: OptLevel) -> Result<CompiledUnit, CompileError> {
+    fn compile(
+        &mut self,
+        unit: UnitId,
+        request: &CompileRequest,
+    ) -> Result<CompiledUnit, CompileError> {
+        let level = request.level;
         let start = Instant::now();
         let info = self
             .split
@@ -161,7 +188,7 @@ impl UnitCompiler for Compiler {
         let _span = tracing::debug_span!("compile", unit = %name, %level).entered();
         let module = {
             let _span = tracing::trace_span!("extract").entered();
-            self.build_unit(unit)?
+            self.build_unit(unit, request)?
         };
         if !is_globals && level > OptLevel::O0 {
             // At -O0 the pipeline would only run the always-inliner, which has no callee bodies

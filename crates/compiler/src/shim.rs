@@ -21,6 +21,7 @@ mod ffi {
             f: LLVMValueRef,
             owned: *const LLVMValueRef,
             num_owned: u32,
+            options: *const UnitOptions,
             err: *mut *mut c_char,
         ) -> LLVMModuleRef;
         pub fn irjit_extract_globals(
@@ -30,7 +31,29 @@ mod ffi {
             err: *mut *mut c_char,
         ) -> LLVMModuleRef;
         pub fn irjit_target_machine_use_emulated_tls(tm: LLVMTargetMachineRef);
+        pub fn irjit_run_default_pipeline(
+            m: LLVMModuleRef,
+            tm: LLVMTargetMachineRef,
+            level: u32,
+            err: *mut *mut c_char,
+        ) -> i32;
     }
+}
+
+/// How to build a function's unit (the shim's `IrjitUnitOptions`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct UnitOptions {
+    /// Count entries and loop iterations, calling `__irjit_hot(unit)` at this count; 0 = off.
+    pub counter_threshold: u32,
+    /// The unit's index, passed to `__irjit_hot`.
+    pub unit: u32,
+    /// Import at most this many small direct callees for inlining; 0 = none.
+    pub max_imports: u32,
+    /// Largest callee worth importing, in instructions.
+    pub import_size: u32,
+    /// The unit replaces linked code: the function's own variables become internal.
+    pub recompile: u32,
 }
 
 /// Loads every lazily read function body of `module`.
@@ -89,15 +112,18 @@ pub(crate) fn extract_function(
     source: &Module,
     function: LLVMValueRef,
     owned: &[LLVMValueRef],
+    options: &UnitOptions,
 ) -> Result<Module, String> {
     let mut err = ptr::null_mut();
-    // SAFETY: the function and owned variables belong to `source`, which is live.
+    // SAFETY: the function and owned variables belong to `source`, which is live; the options
+    // struct has the shim's layout.
     let m = unsafe {
         ffi::irjit_extract_function(
             source.raw(),
             function,
             owned.as_ptr(),
             owned.len() as u32,
+            options,
             &mut err,
         )
     };
@@ -125,6 +151,27 @@ pub(crate) fn extract_globals(source: &Module, skip: &[LLVMValueRef]) -> Result<
     } else {
         // SAFETY: the shim hands us a fresh module.
         Ok(unsafe { Module::from_raw(m) })
+    }
+}
+
+/// Runs LLVM's default pipeline at `level` (0-3) on `module` for `tm`.
+///
+/// # Safety
+/// `tm` is a live target machine not in use by another thread.
+pub(crate) unsafe fn run_default_pipeline(
+    module: &Module,
+    tm: LLVMTargetMachineRef,
+    level: u32,
+) -> Result<(), String> {
+    let mut err = ptr::null_mut();
+    // SAFETY: valid module; `tm` as the caller promises.
+    let failed = unsafe { ffi::irjit_run_default_pipeline(module.raw(), tm, level, &mut err) };
+    // SAFETY: LLVM allocated (or left null) the message.
+    let text = unsafe { Message::take_text(err, "the optimization pipeline failed") };
+    if failed != 0 {
+        Err(text)
+    } else {
+        Ok(())
     }
 }
 

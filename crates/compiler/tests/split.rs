@@ -1,7 +1,7 @@
 //! How the compiler splits a program into units and what each unit's object holds.
 
 use irjit_compiler::{Compiler, LoadOptions};
-use irjit_interface::{OptLevel, UnitCompiler, UnitId, UnitKind};
+use irjit_interface::{CompileRequest, OptLevel, UnitCompiler, UnitId, UnitKind};
 use object::{Object, ObjectSymbol};
 
 const PROGRAM: &str = r#"
@@ -170,7 +170,9 @@ fn each_unit_object_defines_what_the_layout_says_and_only_declares_what_it_uses(
     let units = c.layout().units.clone();
     for level in [OptLevel::O0, OptLevel::O2] {
         for unit in &units {
-            let compiled = c.compile(unit.id, level).expect("compiles");
+            let compiled = c
+                .compile(unit.id, &CompileRequest::at(level))
+                .expect("compiles");
             assert_eq!(compiled.unit, unit.id);
             let file = object::File::parse(&*compiled.object).unwrap();
             assert_eq!(file.architecture(), object::Architecture::X86_64);
@@ -185,7 +187,10 @@ fn each_unit_object_defines_what_the_layout_says_and_only_declares_what_it_uses(
     }
     // main's unit references puts, dispatch, inline_me and the string, nothing else.
     let main = unit_named(&c, "main").id;
-    let object = c.compile(main, OptLevel::O0).unwrap().object;
+    let object = c
+        .compile(main, &CompileRequest::at(OptLevel::O0))
+        .unwrap()
+        .object;
     let mut undefined = undefined_symbols(&object);
     undefined.sort();
     assert_eq!(undefined.len(), 4, "{undefined:?}");
@@ -199,7 +204,10 @@ fn each_unit_object_defines_what_the_layout_says_and_only_declares_what_it_uses(
 fn functions_keep_frame_pointers() {
     let mut c = load();
     let unit = unit_named(&c, "late_init").id;
-    let object = c.compile(unit, OptLevel::O2).unwrap().object;
+    let object = c
+        .compile(unit, &CompileRequest::at(OptLevel::O2))
+        .unwrap()
+        .object;
     let file = object::File::parse(&*object).unwrap();
     let text = file.section_by_name(".text").unwrap();
     let bytes = object::ObjectSection::data(&text).unwrap();

@@ -136,6 +136,33 @@ impl ProgramLayout {
     }
 }
 
+/// How to compile a unit: the tier it is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CompileRequest {
+    /// The optimization level.
+    pub level: OptLevel,
+    /// Count the function's entries and loop iterations and call the runtime's
+    /// `__irjit_hot(unit)` when the count reaches this value (tier 0 of adaptive mode).
+    pub counters: Option<u32>,
+    /// Copy the bodies of small direct callees into the unit so the optimizer can inline them.
+    pub inline_callees: bool,
+    /// The unit replaces code already linked (a tier-up): what must stay unique program-wide
+    /// (variables living with the function) is kept private to the new code.
+    pub recompile: bool,
+}
+
+impl CompileRequest {
+    /// A plain compile at `level`: no counters, no imports.
+    pub fn at(level: OptLevel) -> CompileRequest {
+        CompileRequest {
+            level,
+            counters: None,
+            inline_callees: false,
+            recompile: false,
+        }
+    }
+}
+
 /// A unit compiled to a relocatable ELF object for the host.
 #[derive(Clone, Debug)]
 pub struct CompiledUnit {
@@ -201,6 +228,10 @@ pub trait UnitCompiler: Send {
     /// How the program is split into units.
     fn layout(&self) -> &ProgramLayout;
 
-    /// Compiles one unit at `level` into a relocatable object.
-    fn compile(&mut self, unit: UnitId, level: OptLevel) -> Result<CompiledUnit, CompileError>;
+    /// Compiles one unit into a relocatable object.
+    fn compile(
+        &mut self,
+        unit: UnitId,
+        request: &CompileRequest,
+    ) -> Result<CompiledUnit, CompileError>;
 }

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use irjit_interface::{CompiledUnit, OptLevel, ProgramLayout, UnitCompiler, UnitId, UnitKind};
+use irjit_interface::{
+    CompileRequest, CompiledUnit, OptLevel, ProgramLayout, UnitCompiler, UnitId, UnitKind,
+};
 
 use crate::error::{LinkError, RuntimeError};
 use crate::heap::{CodeHeap, Region};
@@ -12,6 +14,7 @@ use crate::host::HostResolver;
 use crate::link::{LinkedObject, Linker, ObjectInput};
 use crate::observe::{crash, perf_map::PerfMap};
 use crate::stubs::Stubs;
+use crate::tiers::{TierMode, TierOptions};
 
 /// How the engine compiles and links.
 #[derive(Clone, Debug)]
@@ -24,6 +27,8 @@ pub struct EngineOptions {
     pub lazy: bool,
     /// Write `/tmp/perf-PID.map` so `perf` can name JIT'd functions.
     pub perf_map: bool,
+    /// Which tiers run, and how functions move between them.
+    pub tiers: TierOptions,
 }
 
 impl Default for EngineOptions {
@@ -33,6 +38,7 @@ impl Default for EngineOptions {
             dlopen: Vec::new(),
             lazy: true,
             perf_map: false,
+            tiers: TierOptions::default(),
         }
     }
 }
@@ -48,6 +54,14 @@ pub struct EngineStats {
     pub functions_defined: usize,
     /// Functions compiled.
     pub functions_compiled: usize,
+    /// Functions whose first code is tier 0 (`-O0`, with counters in adaptive mode).
+    pub tier0_functions: usize,
+    /// Functions recompiled at tier 2 in the background.
+    pub tier2_functions: usize,
+    /// Tier-2 compiles in all (stress mode recompiles some functions more than once).
+    pub tier2_compiles: usize,
+    /// Time the background threads spent compiling tier-2 code.
+    pub tier2_time: Duration,
     /// Time spent in the compiler.
     pub compile_time: Duration,
     /// Time spent linking.
@@ -71,6 +85,13 @@ struct UnitState {
     linked: bool,
     /// The function's code, for units holding one.
     body: Option<u64>,
+    /// 0 or 2 once linked.
+    tier: u8,
+    /// A background tier-2 compile is under way or done for good.
+    tier_up_busy: bool,
+    tier_up_done: bool,
+    /// Tier-2 compiles still wanted (stress mode asks for more than one).
+    tier2_left: u8,
 }
 
 /// A program being compiled into, and run from, the code heap.
@@ -142,8 +163,16 @@ impl Engine {
             functions_defined: stubs.len(),
             ..Default::default()
         };
+        let mut options = options;
+        if options.tiers.stress {
+            options.tiers.threshold = 1;
+        }
+        let initial = UnitState {
+            tier2_left: if options.tiers.stress { 2 } else { 1 },
+            ..Default::default()
+        };
         Ok(Engine {
-            units: vec![UnitState::default(); layout.units.len()],
+            units: vec![initial; layout.units.len()],
             compiler,
             linker,
             stubs,
@@ -203,14 +232,100 @@ impl Engine {
             .map_or("<unknown unit>", |u| u.name.as_str())
     }
 
+    /// How a unit is compiled the first time.
+    fn first_request(&self) -> CompileRequest {
+        let tiers = &self.options.tiers;
+        match tiers.mode {
+            TierMode::Tier0 => CompileRequest::at(OptLevel::O0),
+            TierMode::Tier2 => CompileRequest {
+                inline_callees: true,
+                ..CompileRequest::at(self.options.level)
+            },
+            TierMode::Adaptive => CompileRequest {
+                counters: Some(tiers.threshold.max(1)),
+                ..CompileRequest::at(OptLevel::O0)
+            },
+        }
+    }
+
     fn compile(&mut self, unit: UnitId) -> Result<CompiledUnit, RuntimeError> {
-        let compiled = self.compiler.compile(unit, self.options.level)?;
+        let request = self.first_request();
+        let compiled = self.compiler.compile(unit, &request)?;
         self.stats.compile_time += compiled.compile_time;
         self.stats.units_compiled += 1;
         if self.stubs.stub(unit).is_some() {
             self.stats.functions_compiled += 1;
+            if request.level == OptLevel::O0 {
+                self.stats.tier0_functions += 1;
+            }
         }
+        self.units[unit.index()].tier = if request.level == OptLevel::O0 { 0 } else { 2 };
         Ok(compiled)
+    }
+
+    /// The tiering settings.
+    pub fn tier_options(&self) -> &TierOptions {
+        &self.options.tiers
+    }
+
+    /// Claims `unit` for a background tier-2 compile; `None` when there is nothing to do.
+    pub fn begin_tier_up(&mut self, unit: UnitId) -> Option<CompileRequest> {
+        if self.options.tiers.mode != TierMode::Adaptive {
+            return None;
+        }
+        let state = self.units.get_mut(unit.index())?;
+        if !state.linked || state.tier_up_busy || state.tier_up_done || state.tier2_left == 0 {
+            return None;
+        }
+        state.tier_up_busy = true;
+        Some(CompileRequest {
+            inline_callees: true,
+            recompile: true,
+            ..CompileRequest::at(self.options.level)
+        })
+    }
+
+    /// Links a unit compiled at tier 2 and re-points its stub.
+    pub fn finish_tier_up(
+        &mut self,
+        compiled: CompiledUnit,
+        compile_time: Duration,
+    ) -> Result<(), RuntimeError> {
+        let unit = compiled.unit;
+        let state = &mut self.units[unit.index()];
+        state.tier_up_busy = false;
+        state.tier2_left = state.tier2_left.saturating_sub(1);
+        state.tier_up_done = state.tier2_left == 0;
+        let first_tier_up = state.tier != 2;
+        state.tier = 2;
+        if first_tier_up {
+            self.stats.tier2_functions += 1;
+        }
+        self.stats.tier2_compiles += 1;
+        self.stats.tier2_time += compile_time;
+        self.link_compiled(vec![compiled])
+    }
+
+    /// Gives up on tiering `unit` up (its compile failed): it stays in tier 0.
+    pub fn abandon_tier_up(&mut self, unit: UnitId) {
+        if let Some(state) = self.units.get_mut(unit.index()) {
+            state.tier_up_busy = false;
+            state.tier_up_done = true;
+        }
+    }
+
+    /// Stress mode: whether `unit` should be recompiled at tier 2 once more.
+    pub fn wants_another_tier_up(&self, unit: UnitId) -> bool {
+        self.units
+            .get(unit.index())
+            .is_some_and(|s| !s.tier_up_done && !s.tier_up_busy && s.tier2_left > 0)
+    }
+
+    /// In a forked child: background compiles under way belong to the parent.
+    pub fn forget_tier_ups_in_progress(&mut self) {
+        for state in &mut self.units {
+            state.tier_up_busy = false;
+        }
     }
 
     /// Compiles `wanted` plus every not-yet-linked unit their objects need that has no stub to
@@ -240,6 +355,11 @@ impl Engine {
             }
             batch.push(compiled);
         }
+        self.link_compiled(batch)
+    }
+
+    /// Links compiled units as one batch and installs them behind their stubs.
+    fn link_compiled(&mut self, batch: Vec<CompiledUnit>) -> Result<(), RuntimeError> {
         if batch.is_empty() {
             return Ok(());
         }

@@ -79,6 +79,8 @@ pub(crate) extern "C" fn exit(status: c_int) -> ! {
         unsafe { __call_tls_dtors() };
     }
     run_handlers(status);
+    // The C library's exit destroys LLVM's globals: let no compile run into that.
+    crate::gate::close(std::time::Duration::from_secs(30));
     // SAFETY: the C library's exit, for what remains: flushing stdio, the C library's handlers.
     unsafe { libc::exit(status) }
 }
@@ -87,6 +89,7 @@ pub(crate) extern "C" fn exit(status: c_int) -> ! {
 /// `pthread_exit`): runs whatever the program registered, late but not never.
 extern "C" fn run_leftovers(_: *mut c_void) {
     run_handlers(0);
+    crate::gate::close(std::time::Duration::from_secs(30));
 }
 
 /// Prepares the list: registers the safety net with the C library.

@@ -184,6 +184,10 @@ fn compile_thread(service: &'static Service) {
             continue;
         };
         drop(state);
+        let Some(_pass) = crate::gate::enter() else {
+            // The process is exiting: the caller waits until exit ends it.
+            crate::gate::park_forever();
+        };
         let result = match running() {
             Some(engine) => {
                 let mut engine = engine.lock();
@@ -255,6 +259,7 @@ extern "C" fn after_fork_child() {
         // SAFETY: before_fork locked `old` in this very thread and no other thread exists; the
         // engine is moved out exactly once and the old mutex is never used again.
         let mut engine = unsafe { std::ptr::read(old.data_ptr()) };
+        engine.forget_tier_ups_in_progress();
         if let Err(e) = engine.heap_mut().privatize() {
             fatal(&format!(
                 "failed to give the forked child its own code heap: {e}"
@@ -265,6 +270,8 @@ extern "C" fn after_fork_child() {
     }
     let service: &'static Service = Box::leak(Box::default());
     SERVICE.store(service as *const Service as *mut Service, Ordering::Release);
+    crate::tiers::reset_after_fork();
+    crate::gate::reset_after_fork();
 }
 
 /// Ends the process after a failure in the runtime while the program runs.

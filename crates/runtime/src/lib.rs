@@ -8,6 +8,7 @@
 pub mod engine;
 pub mod error;
 mod exit;
+mod gate;
 pub mod heap;
 pub mod host;
 pub mod lazy;
@@ -15,6 +16,7 @@ pub mod link;
 pub mod observe;
 pub mod program;
 pub mod stubs;
+pub mod tiers;
 
 /// The exit status of irjit's own failures (documented in the README).
 pub const FAILURE_STATUS: i32 = 125;
@@ -22,3 +24,4 @@ pub const FAILURE_STATUS: i32 = 125;
 pub use engine::{Engine, EngineOptions, EngineStats};
 pub use error::{HeapError, LinkError, RuntimeError};
 pub use program::{run, ExitHook, RunConfig};
+pub use tiers::{CompilerFactory, TierMode, TierOptions};

@@ -118,6 +118,39 @@ fn resolve_xtors(engine: &Engine, xtors: &[Xtor], what: &str) -> Result<Vec<u64>
         .collect()
 }
 
+/// The main thread's stack limit as the program was given it, restored in forked children.
+static ORIGINAL_STACK_LIMIT: OnceLock<libc::rlimit> = OnceLock::new();
+
+/// Tier-0 code keeps more on the stack than optimized code (every value gets a slot), so a deep
+/// recursion that fits natively could overflow before its function reaches tier 2. The main
+/// thread's stack grows up to the soft limit; irjit doubles it (within the hard limit). Forked
+/// children get the original limit back.
+fn grow_main_stack() {
+    // SAFETY: getrlimit/setrlimit on our own process with valid pointers.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_STACK, &mut limit) != 0
+            || limit.rlim_cur == libc::RLIM_INFINITY
+        {
+            return;
+        }
+        let _ = ORIGINAL_STACK_LIMIT.set(limit);
+        let grown = libc::rlimit {
+            rlim_cur: limit.rlim_cur.saturating_mul(2).min(limit.rlim_max),
+            rlim_max: limit.rlim_max,
+        };
+        libc::setrlimit(libc::RLIMIT_STACK, &grown);
+        libc::pthread_atfork(None, None, Some(restore_stack_limit));
+    }
+}
+
+extern "C" fn restore_stack_limit() {
+    if let Some(limit) = ORIGINAL_STACK_LIMIT.get() {
+        // SAFETY: setrlimit with a valid pointer.
+        unsafe { libc::setrlimit(libc::RLIMIT_STACK, limit) };
+    }
+}
+
 /// Runs the program (whose engine was started) and exits the process with its status; returns
 /// only on errors before the program started.
 pub fn run(
@@ -127,6 +160,9 @@ pub fn run(
 ) -> Result<Infallible, RuntimeError> {
     if engine.is_lazy() {
         crate::lazy::check_cpu().map_err(RuntimeError::Unsupported)?;
+    }
+    if engine.tier_options().mode != crate::tiers::TierMode::Tier2 {
+        grow_main_stack();
     }
     let entry = engine
         .symbol(&config.entry)

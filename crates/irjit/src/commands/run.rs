@@ -3,13 +3,16 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
 use irjit_compiler::{Compiler, LoadOptions};
-use irjit_interface::OptLevel;
-use irjit_runtime::{Engine, EngineOptions, EngineStats, RunConfig};
+use irjit_interface::{OptLevel, UnitCompiler};
+use irjit_runtime::{
+    CompilerFactory, Engine, EngineOptions, EngineStats, RunConfig, TierMode, TierOptions,
+};
 
 /// Options of `irjit run`.
 #[derive(Args, Debug)]
@@ -40,6 +43,19 @@ pub struct RunArgs {
           action = clap::ArgAction::Set)]
     lazy: bool,
 
+    /// Tiers: 0 (everything -O0), 2 (everything at the -O level), adaptive (tier 0 with counters,
+    /// hot functions recompiled at the -O level in the background).
+    #[arg(long, value_name = "0|2|adaptive", default_value = "adaptive", value_parser = parse_tier)]
+    tier: TierMode,
+
+    /// Entries plus loop iterations that make a function hot (adaptive mode).
+    #[arg(long, value_name = "N", default_value_t = irjit_runtime::tiers::DEFAULT_THRESHOLD)]
+    tier_threshold: u32,
+
+    /// Background tier-2 compile threads (default: one less than the cores, at least one).
+    #[arg(long, value_name = "N")]
+    compile_threads: Option<usize>,
+
     /// Write /tmp/perf-PID.map so `perf report` can name JIT'd functions.
     #[arg(long)]
     perf_map: bool,
@@ -64,6 +80,15 @@ pub struct RunArgs {
         allow_hyphen_values = true
     )]
     args: Vec<String>,
+}
+
+fn parse_tier(s: &str) -> Result<TierMode, String> {
+    match s {
+        "0" => Ok(TierMode::Tier0),
+        "2" => Ok(TierMode::Tier2),
+        "adaptive" => Ok(TierMode::Adaptive),
+        _ => Err(format!("'{s}' is not a tier (0, 2, adaptive)")),
+    }
 }
 
 fn parse_switch(s: &str) -> Result<bool, String> {
@@ -105,6 +130,28 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let compiler = Compiler::load(&args.program, &options)
         .with_context(|| format!("failed to load {}", args.program.display()))?;
     let load_time = start.elapsed();
+    // Background threads load the program again, into their own LLVM contexts.
+    let factory: CompilerFactory = {
+        let program = args.program.clone();
+        let options = LoadOptions {
+            extra_modules: args.extra_modules.clone(),
+            eager: false,
+        };
+        Arc::new(move || {
+            Compiler::load(&program, &options).map(|c| Box::new(c) as Box<dyn UnitCompiler>)
+        })
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let tiers = TierOptions {
+        mode: args.tier,
+        threshold: args.tier_threshold,
+        compile_threads: args
+            .compile_threads
+            .unwrap_or_else(|| cores.saturating_sub(1))
+            .max(1),
+        stress: std::env::var_os("IRJIT_STRESS_TIERUP").is_some_and(|v| v == "1"),
+        factory: Some(factory),
+    };
     let mut engine = Engine::new(
         Box::new(compiler),
         EngineOptions {
@@ -112,6 +159,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             dlopen: args.dlopen.clone(),
             lazy: args.lazy,
             perf_map: args.perf_map,
+            tiers,
         },
     )?;
     engine
@@ -120,9 +168,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let startup = start.elapsed();
     let level = args.opt_level;
     let lazy = args.lazy;
+    let tier = args.tier;
     let hook: Option<irjit_runtime::ExitHook> = args.stats.then(|| -> irjit_runtime::ExitHook {
         Box::new(move |stats: &EngineStats| {
-            print_stats(stats, level, lazy, load_time, startup, start)
+            print_stats(stats, level, lazy, tier, load_time, startup, start)
         })
     });
     let crash_report = match args.crash_report.as_str() {
@@ -143,16 +192,31 @@ fn print_stats(
     s: &EngineStats,
     level: OptLevel,
     lazy: bool,
+    tier: TierMode,
     load: std::time::Duration,
     startup: std::time::Duration,
     start: Instant,
 ) {
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    let tier = match tier {
+        TierMode::Tier0 => "tier 0",
+        TierMode::Tier2 => "tier 2",
+        TierMode::Adaptive => "adaptive",
+    };
     eprintln!(
-        "irjit: stats: mode {}, functions defined {}, compiled {} at {level}",
+        "irjit: stats: mode {} {tier}, functions defined {}, compiled {}",
         if lazy { "lazy" } else { "eager" },
         s.functions_defined,
         s.functions_compiled
+    );
+    eprintln!(
+        "irjit: stats: tiers: {} functions first at tier 0, {} first at tier 2 ({level}); \
+         {} moved to tier 2 in the background ({} compiles, {:.3} ms)",
+        s.tier0_functions,
+        s.functions_compiled - s.tier0_functions,
+        s.tier2_functions,
+        s.tier2_compiles,
+        s.tier2_time.as_secs_f64() * 1e3
     );
     eprintln!(
         "irjit: stats: units defined {}, compiled {} at {level}",

@@ -21,30 +21,57 @@ struct Mode {
     bitcode_level: &'static str,
     /// irjit's own arguments.
     irjit_args: &'static [&'static str],
+    /// Extra environment for irjit.
+    env: &'static [(&'static str, &'static str)],
 }
 
+const STRESS: &[(&str, &str)] = &[("IRJIT_STRESS_TIERUP", "1")];
+
 const MODES: &[Mode] = &[
-    // Lazy compilation (the default) of unoptimized and optimized bitcode.
+    // The default: lazy, adaptive tiering.
     Mode {
         name: "bc_O0",
         bitcode_level: "-O0",
-        irjit_args: &["-O2"],
+        irjit_args: &[],
+        env: &[],
     },
     Mode {
         name: "bc_O2",
         bitcode_level: "-O2",
-        irjit_args: &["-O2"],
+        irjit_args: &[],
+        env: &[],
     },
-    // Eager compilation, the fast (-O0) and the optimizing (-O2) pipelines.
+    // Every function hot at its first call and recompiled at tier 2 twice, while it runs.
     Mode {
-        name: "bc_O0_eager_O0",
+        name: "bc_O0_stress_tierup",
         bitcode_level: "-O0",
-        irjit_args: &["--lazy=off", "-O0"],
+        irjit_args: &[],
+        env: STRESS,
     },
     Mode {
-        name: "bc_O2_eager_O2",
+        name: "bc_O2_stress_tierup",
         bitcode_level: "-O2",
-        irjit_args: &["--lazy=off", "-O2"],
+        irjit_args: &[],
+        env: STRESS,
+    },
+    // Lazy at tier 2 only, and eager compilation at each tier.
+    Mode {
+        name: "bc_O0_lazy_tier2",
+        bitcode_level: "-O0",
+        irjit_args: &["--tier=2"],
+        env: &[],
+    },
+    Mode {
+        name: "bc_O0_eager_tier0",
+        bitcode_level: "-O0",
+        irjit_args: &["--lazy=off", "--tier=0"],
+        env: &[],
+    },
+    Mode {
+        name: "bc_O2_eager_tier2",
+        bitcode_level: "-O2",
+        irjit_args: &["--lazy=off", "--tier=2"],
+        env: &[],
     },
 ];
 
@@ -160,6 +187,7 @@ fn check(program: &Program, mode: Mode) -> Result<(), Failed> {
         .arg(&bc)
         .args(&program.args);
     environment(&mut cmd);
+    cmd.envs(mode.env.iter().copied());
     let got = support::run(cmd, &program.stdin, Duration::from_secs(300))?;
     support::compare(&format!("{} ({})", program.name, mode.name), &want, &got)?;
     Ok(())

@@ -248,7 +248,7 @@ fn stats_are_printed() -> Result<(), Failed> {
     let out = irjit(&["run", "--stats", &bc])?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.stdout != b"42\n"
-        || !stderr.contains("mode lazy, functions defined 2, compiled 2")
+        || !stderr.contains("mode lazy adaptive, functions defined 2, compiled 2")
         || !stderr.contains("code ")
     {
         return Err(format!("unexpected: {out:?}\n{stderr}").into());

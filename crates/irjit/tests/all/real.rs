@@ -24,6 +24,15 @@ fn built() -> Result<PathBuf, String> {
 }
 
 fn run(program: PathBuf, args: &[String], irjit_args: &[String]) -> Result<Outcome, String> {
+    run_env(program, args, irjit_args, &[])
+}
+
+fn run_env(
+    program: PathBuf,
+    args: &[String],
+    irjit_args: &[String],
+    env: &[(&str, &str)],
+) -> Result<Outcome, String> {
     let mut cmd;
     if irjit_args.is_empty() {
         cmd = Command::new(program);
@@ -31,7 +40,7 @@ fn run(program: PathBuf, args: &[String], irjit_args: &[String]) -> Result<Outco
         cmd = Command::new(support::irjit());
         cmd.arg("run").args(irjit_args).arg(program);
     }
-    cmd.args(args);
+    cmd.args(args).envs(env.iter().copied());
     support::run(cmd, b"", Duration::from_secs(600))
 }
 
@@ -122,6 +131,37 @@ fn sqlite_extra_module() -> Result<(), Failed> {
     )
 }
 
+/// Every function hot at its first call and recompiled at tier 2 twice while the program runs:
+/// Lua's interpreter loop and SQLite's VDBE get replaced under running code.
+fn stress_tierup(program: &'static str) -> Result<(), Failed> {
+    let out = built()?;
+    let (native, bitcode, args) = match program {
+        "lua" => (
+            out.join("lua/lua-native"),
+            out.join("lua/lua-O0.bc"),
+            lua_args(),
+        ),
+        _ => (
+            out.join("sqlite/sqlite-native"),
+            out.join("sqlite/sqlite-O2.bc"),
+            vec!["1".to_string()],
+        ),
+    };
+    let want = run(native, &args, &[])?;
+    let got = run_env(
+        bitcode,
+        &args,
+        &["--tier=adaptive".to_string()],
+        &[("IRJIT_STRESS_TIERUP", "1")],
+    )?;
+    support::compare(
+        &format!("{program} under IRJIT_STRESS_TIERUP=1"),
+        &want,
+        &got,
+    )?;
+    Ok(())
+}
+
 pub fn trials() -> Vec<Trial> {
     vec![
         Trial::test("real::lua::bc_O0", || lua("O0")),
@@ -130,5 +170,7 @@ pub fn trials() -> Vec<Trial> {
         Trial::test("real::sqlite::bc_O0", || sqlite("O0")),
         Trial::test("real::sqlite::bc_O2", || sqlite("O2")),
         Trial::test("real::sqlite::extra_module", sqlite_extra_module),
+        Trial::test("real::lua::stress_tierup", || stress_tierup("lua")),
+        Trial::test("real::sqlite::stress_tierup", || stress_tierup("sqlite")),
     ]
 }

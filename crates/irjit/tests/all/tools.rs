@@ -42,8 +42,14 @@ fn lazy_compiles_only_what_runs() -> Result<(), Failed> {
     let lazy = irjit(&["run", "--stats", &bc])?;
     let eager = irjit(&["run", "--stats", "--lazy=off", &bc])?;
     for (out, want) in [
-        (&lazy, "mode lazy, functions defined 60, compiled 3"),
-        (&eager, "mode eager, functions defined 60, compiled 60"),
+        (
+            &lazy,
+            "mode lazy adaptive, functions defined 60, compiled 3",
+        ),
+        (
+            &eager,
+            "mode eager adaptive, functions defined 60, compiled 60",
+        ),
     ] {
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.stdout != b"41\n" || !stderr.contains(want) {
