@@ -1,0 +1,392 @@
+//! Measuring cells: for each benchmark the native reference first, then every available engine
+//! on each bitcode level. A cell is measured in this order:
+//!
+//! 1. The correctness run (own spawn): stdout and exit status must equal native's; its `wait4`
+//!    gives the peak RSS. irjit modes run it with `--stats` added, which only prints to stderr,
+//!    and their stats come from it. A mismatch, a crash or a timeout fails the cell and nothing
+//!    more runs. This run is also the warm-up of the timed runs.
+//! 2. hyperfine: the timed runs of the command as given (without `--stats`), after `--warmup`
+//!    more runs (0 by default). Every timed run must exit like native, and the last one's stdout
+//!    (hyperfine `--output FILE`) must equal native's, so the exact timed command is checked too.
+//!
+//! Engines with a warm code cache get one more run first, to fill the cache.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::engines::{Cache, Engine};
+use crate::hyperfine::{self, Plan};
+use crate::programs::Built;
+use crate::results::{Cell, Check, Outcome};
+use crate::spawn::{self, Exit};
+use crate::stats::Stats;
+use crate::suite::{Benchmark, Level};
+
+/// How to measure.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// hyperfine `--warmup`.
+    pub warmup: u32,
+    /// hyperfine `--runs`.
+    pub runs: u32,
+    /// The limit for one run.
+    pub timeout: Duration,
+    /// The irjit binary.
+    pub irjit: PathBuf,
+    /// Working directory of every run, and parent of the cache directories.
+    pub scratch: PathBuf,
+    /// Where hyperfine exports go (`OUT/raw`).
+    pub raw_dir: PathBuf,
+    /// The results folder (exports are recorded relative to it).
+    pub out_dir: PathBuf,
+}
+
+/// What native printed: the answer every engine must give.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    exit: Exit,
+    stdout: Vec<u8>,
+}
+
+/// Measures the native binary of a benchmark; its output becomes the reference (`None` if native
+/// itself crashed or timed out).
+pub fn native(
+    settings: &Settings,
+    bench: &Benchmark,
+    built: &Built,
+    native: &Engine,
+    progress: &Progress,
+) -> (Cell, Option<Reference>) {
+    let command = native.command(&settings.irjit, built, Level::O2, Path::new(""), false);
+    let mut cell = new_cell(bench, None, native, command.clone());
+    let run = match spawn::run(&command, &settings.scratch, settings.timeout) {
+        Ok(run) => run,
+        Err(e) => {
+            fail(&mut cell, format!("{e:#}"), String::new(), None, progress);
+            return (cell, None);
+        }
+    };
+    cell.check = Some(check_of(&command, &run));
+    if matches!(run.exit, Exit::Timeout | Exit::Signal(_)) {
+        let reason = describe_exit(run.exit, settings.timeout);
+        fail(&mut cell, reason, stderr_tail(&run.stderr), None, progress);
+        return (cell, None);
+    }
+    let reference = Reference {
+        exit: run.exit,
+        stdout: run.stdout,
+    };
+    time_cell(settings, &mut cell, None, &reference, progress);
+    (cell, Some(reference))
+}
+
+/// Measures one engine on one benchmark at one level against native's `reference` (a failed
+/// cell without it).
+pub fn cell(
+    settings: &Settings,
+    bench: &Benchmark,
+    built: &Built,
+    level: Level,
+    engine: &Engine,
+    reference: Option<&Reference>,
+    progress: &Progress,
+) -> Cell {
+    let cache = cache_dir(settings, bench, level, engine);
+    let command = engine.command(&settings.irjit, built, level, &cache, false);
+    let mut cell = new_cell(bench, Some(level), engine, command);
+    let Some(reference) = reference else {
+        fail(
+            &mut cell,
+            "native failed".into(),
+            String::new(),
+            None,
+            progress,
+        );
+        return cell;
+    };
+    if engine.cache != Cache::None {
+        let _ = std::fs::remove_dir_all(&cache);
+    }
+    if engine.cache == Cache::Warm {
+        // Fill the cache; the correctness run below then checks the warm path.
+        let _ = spawn::run(&cell.command, &settings.scratch, settings.timeout);
+    }
+    let check_command = engine.command(&settings.irjit, built, level, &cache, engine.is_irjit());
+    let run = match spawn::run(&check_command, &settings.scratch, settings.timeout) {
+        Ok(run) => run,
+        Err(e) => {
+            fail(
+                &mut cell,
+                format!("{e:#}"),
+                String::new(),
+                Some(&check_command),
+                progress,
+            );
+            return cell;
+        }
+    };
+    cell.check = Some(check_of(&check_command, &run));
+    if let Some(reason) = mismatch(&run.exit, &run.stdout, reference, settings.timeout) {
+        fail(
+            &mut cell,
+            reason,
+            stderr_tail(&run.stderr),
+            Some(&check_command),
+            progress,
+        );
+        return cell;
+    }
+    if engine.is_irjit() {
+        cell.stats = Some(Stats::parse(&String::from_utf8_lossy(&run.stderr)));
+    }
+    let prepare = (engine.cache == Cache::Cold).then(|| {
+        vec![
+            "rm".to_string(),
+            "-rf".to_string(),
+            cache.to_string_lossy().into_owned(),
+        ]
+    });
+    time_cell(settings, &mut cell, prepare.as_deref(), reference, progress);
+    cell
+}
+
+/// Why a run's result is not native's, if it is not.
+fn mismatch(
+    exit: &Exit,
+    stdout: &[u8],
+    reference: &Reference,
+    timeout: Duration,
+) -> Option<String> {
+    if *exit != reference.exit {
+        Some(match (exit, reference.exit) {
+            (Exit::Code(_), Exit::Code(expected)) => format!("{exit} (native: {expected})"),
+            _ => describe_exit(*exit, timeout),
+        })
+    } else if stdout != reference.stdout {
+        Some(describe_stdout_difference(&reference.stdout, stdout))
+    } else {
+        None
+    }
+}
+
+/// Runs hyperfine on an `Ok` cell; fails it if hyperfine fails, a timed run exits unlike native or
+/// the last timed run printed something else.
+fn time_cell(
+    settings: &Settings,
+    cell: &mut Cell,
+    prepare: Option<&[String]>,
+    reference: &Reference,
+    progress: &Progress,
+) {
+    let name = format!(
+        "{}-{}-{}",
+        cell.benchmark,
+        cell.level
+            .map_or_else(|| "native".to_string(), |l| l.to_string()),
+        cell.engine
+    );
+    let export = settings.raw_dir.join(format!("{name}.json"));
+    let output = settings.scratch.join(format!("{name}.stdout"));
+    let plan = Plan {
+        command: &cell.command,
+        prepare,
+        warmup: settings.warmup,
+        runs: settings.runs,
+        export: &export,
+        output: &output,
+        cwd: &settings.scratch,
+        run_timeout: settings.timeout,
+    };
+    let timing = match hyperfine::time(&plan) {
+        Ok(timing) => timing,
+        Err(e) => {
+            fail(cell, format!("{e:#}"), String::new(), None, progress);
+            return;
+        }
+    };
+    cell.hyperfine_export = export
+        .strip_prefix(&settings.out_dir)
+        .ok()
+        .map(Path::to_path_buf);
+    let wrong_exit = timing
+        .exit_codes
+        .iter()
+        .find(|&&code| match reference.exit {
+            Exit::Code(expected) => code != Some(expected),
+            _ => true,
+        });
+    let stdout = std::fs::read(&output).unwrap_or_default();
+    let _ = std::fs::remove_file(&output);
+    let failure = match wrong_exit {
+        Some(Some(code)) => Some(format!("a timed run: exit {code}")),
+        Some(None) => Some("a timed run: killed by a signal".to_string()),
+        None if stdout != reference.stdout => Some(format!(
+            "a timed run: {}",
+            describe_stdout_difference(&reference.stdout, &stdout)
+        )),
+        None => None,
+    };
+    let spread = timing
+        .stddev
+        .map(|s| format!(" ±{:.1}%", 100.0 * s / timing.mean))
+        .unwrap_or_default();
+    let median = timing.median;
+    cell.timing = Some(timing);
+    match failure {
+        Some(reason) => fail(cell, reason, String::new(), None, progress),
+        None => progress.step(cell, &format!("{median:.3} s{spread}")),
+    }
+}
+
+/// Marks a cell failed and says so; `command` is the one that failed (the timed one if `None`).
+fn fail(
+    cell: &mut Cell,
+    reason: String,
+    detail: String,
+    command: Option<&[String]>,
+    progress: &Progress,
+) {
+    progress.step(cell, &format!("FAILED: {reason}"));
+    let command = command.unwrap_or(&cell.command).to_vec();
+    cell.outcome = Outcome::Failed {
+        reason,
+        detail,
+        command,
+    };
+}
+
+fn cache_dir(settings: &Settings, bench: &Benchmark, level: Level, engine: &Engine) -> PathBuf {
+    settings
+        .scratch
+        .join("cache")
+        .join(format!("{}-{level}-{}", bench.name, engine.name))
+}
+
+fn new_cell(
+    bench: &Benchmark,
+    level: Option<Level>,
+    engine: &Engine,
+    command: Vec<String>,
+) -> Cell {
+    Cell {
+        benchmark: bench.name.to_string(),
+        level,
+        engine: engine.name.to_string(),
+        command,
+        outcome: Outcome::Ok,
+        check: None,
+        timing: None,
+        hyperfine_export: None,
+        stats: None,
+    }
+}
+
+fn check_of(command: &[String], run: &spawn::Outcome) -> Check {
+    Check {
+        command: command.to_vec(),
+        exit: run.exit,
+        wall_s: run.wall.as_secs_f64(),
+        max_rss_kib: run.max_rss_kib,
+        stdout_bytes: run.stdout.len(),
+    }
+}
+
+fn describe_exit(exit: Exit, timeout: Duration) -> String {
+    match exit {
+        Exit::Timeout => format!("timeout after {} s", timeout.as_secs()),
+        other => other.to_string(),
+    }
+}
+
+/// `stdout differs (line 3)`: the first line that differs, 1-based.
+fn describe_stdout_difference(expected: &[u8], actual: &[u8]) -> String {
+    let mut expected_lines = expected.split(|&b| b == b'\n');
+    let mut actual_lines = actual.split(|&b| b == b'\n');
+    let mut line = 1;
+    loop {
+        match (expected_lines.next(), actual_lines.next()) {
+            (Some(e), Some(a)) if e == a => line += 1,
+            (None, None) => return "stdout differs".to_string(),
+            _ => return format!("stdout differs (line {line})"),
+        }
+    }
+}
+
+/// The last whole lines of stderr, at most 4000 bytes (an LLVM stack dump is longer; the report
+/// keeps only the lines that are not part of it).
+fn stderr_tail(stderr: &[u8]) -> String {
+    const LIMIT: usize = 4000;
+    let text = String::from_utf8_lossy(stderr);
+    let text = text.trim_end();
+    if text.len() <= LIMIT {
+        return text.to_string();
+    }
+    let mut start = text.len() - LIMIT;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    let tail = &text[start..];
+    // Drop the partial first line.
+    tail.split_once('\n')
+        .map_or(tail, |(_, rest)| rest)
+        .to_string()
+}
+
+/// Progress lines on stderr: `[ 12/117] nbody O0 lli: 1.234 s ±0.5%`.
+#[derive(Debug)]
+pub struct Progress {
+    done: AtomicUsize,
+    total: usize,
+}
+
+impl Progress {
+    /// Progress over `total` cells.
+    pub fn new(total: usize) -> Progress {
+        Progress {
+            done: AtomicUsize::new(0),
+            total,
+        }
+    }
+
+    fn step(&self, cell: &Cell, what: &str) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let width = self.total.to_string().len();
+        let level = cell
+            .level
+            .map_or_else(|| "  ".to_string(), |l| l.to_string());
+        eprintln!(
+            "[{done:>width$}/{}] {:<13} {level} {:<16} {what}",
+            self.total, cell.benchmark, cell.engine
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_first_different_line() {
+        assert_eq!(
+            describe_stdout_difference(b"a\nb\nc\n", b"a\nb\nd\n"),
+            "stdout differs (line 3)"
+        );
+        assert_eq!(
+            describe_stdout_difference(b"a\n", b"a\nb\n"),
+            "stdout differs (line 2)"
+        );
+        assert_eq!(
+            describe_stdout_difference(b"a\n", b"a"),
+            "stdout differs (line 2)"
+        );
+    }
+
+    #[test]
+    fn keeps_the_end_of_stderr() {
+        let long = "x".repeat(5000) + "\nfirst\nirjit: error: the end\n";
+        let tail = stderr_tail(long.as_bytes());
+        assert_eq!(tail, "first\nirjit: error: the end");
+        assert_eq!(stderr_tail(b"short\n"), "short");
+    }
+}
