@@ -219,7 +219,7 @@ fn print_stats(
         s.tier2_time.as_secs_f64() * 1e3
     );
     eprintln!(
-        "irjit: stats: units defined {}, compiled {} at {level}",
+        "irjit: stats: units defined {}, compiled {}",
         s.units_defined, s.units_compiled
     );
     eprintln!(
