@@ -12,7 +12,6 @@
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
-#include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DebugInfo.h"
 #include "llvm/IR/Function.h"
@@ -223,9 +222,8 @@ void irjit_erase_global(LLVMValueRef G) { unwrap<GlobalValue>(G)->eraseFromParen
 
 // Options of one unit build (mirrors `UnitOptions` in src/shim.rs).
 struct IrjitUnitOptions {
-  // Count entries and loop iterations, calling `__irjit_hot(Unit)` when a count reaches
-  // CounterThreshold; 0 = no counters.
-  unsigned CounterThreshold;
+  // Nonzero: count entries and loop iterations in `__irjit_counters[Unit]`.
+  unsigned Counters;
   unsigned Unit;
   // Import the bodies of up to this many small direct callees as available_externally, so the
   // optimizer can inline across units; 0 = none.
@@ -239,44 +237,34 @@ struct IrjitUnitOptions {
 
 namespace {
 
-// Adds a counter to the function: one increment at entry (after the entry block's allocas) and
-// one at each loop header, calling `__irjit_hot(unit)` when the count reaches the threshold.
+// Adds a counter to the function: `__irjit_counters[unit] += 1` at entry (after the entry block's
+// allocas) and at each loop header (after its PHIs). No branch and no call: splitting blocks
+// would make -O0 code spill around every new block boundary. The runtime owns the counter array
+// and polls it to find hot functions.
 void instrument(Function &F, const IrjitUnitOptions &Opts) {
   Module &M = *F.getParent();
   LLVMContext &C = M.getContext();
   Type *I32 = Type::getInt32Ty(C);
-  auto *Counter = new GlobalVariable(M, I32, false, GlobalValue::InternalLinkage,
-                                     ConstantInt::get(I32, 0), "__irjit.counter");
-  FunctionCallee Hot =
-      M.getOrInsertFunction("__irjit_hot", FunctionType::get(Type::getVoidTy(C), {I32}, false));
-  MDNode *Unlikely = MDBuilder(C).createBranchWeights(1, 1 << 20);
+  auto *Counters = cast<GlobalVariable>(M.getOrInsertGlobal("__irjit_counters", I32));
+  Counters->setVisibility(GlobalValue::HiddenVisibility);
+  Counters->setDSOLocal(true);
 
   DominatorTree DT(F);
   LoopInfo LI(DT);
-  SmallVector<std::pair<BasicBlock *, Instruction *>, 8> Points;
-  BasicBlock &Entry = F.getEntryBlock();
-  Instruction *AfterAllocas = &*Entry.getFirstInsertionPt();
+  SmallVector<Instruction *, 8> Points;
+  Instruction *AfterAllocas = &*F.getEntryBlock().getFirstInsertionPt();
   while (isa<AllocaInst>(AfterAllocas))
     AfterAllocas = AfterAllocas->getNextNode();
-  Points.push_back({&Entry, AfterAllocas});
+  Points.push_back(AfterAllocas);
   for (Loop *L : LI.getLoopsInPreorder()) {
-    BasicBlock *Header = L->getHeader();
-    Instruction *First = Header->getFirstNonPHI();
-    if (First && !First->isEHPad())
-      Points.push_back({Header, First});
+    BasicBlock::iterator At = L->getHeader()->getFirstInsertionPt();
+    if (At != L->getHeader()->end())
+      Points.push_back(&*At);
   }
-  for (auto [BB, At] : Points) {
-    BasicBlock *Tail = BB->splitBasicBlock(At, BB->getName() + ".counted");
-    BB->getTerminator()->eraseFromParent();
-    IRBuilder<> IRB(BB);
-    Value *Count = IRB.CreateAdd(IRB.CreateLoad(I32, Counter), ConstantInt::get(I32, 1));
-    IRB.CreateStore(Count, Counter);
-    Value *IsHot = IRB.CreateICmpEQ(Count, ConstantInt::get(I32, Opts.CounterThreshold));
-    BasicBlock *Notify = BasicBlock::Create(C, "irjit.hot", &F, Tail);
-    IRB.CreateCondBr(IsHot, Notify, Tail, Unlikely);
-    IRBuilder<> NB(Notify);
-    NB.CreateCall(Hot, {ConstantInt::get(I32, Opts.Unit)});
-    NB.CreateBr(Tail);
+  for (Instruction *At : Points) {
+    IRBuilder<> IRB(At);
+    Value *Slot = IRB.CreateConstInBoundsGEP1_64(I32, Counters, Opts.Unit);
+    IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, Slot), ConstantInt::get(I32, 1)), Slot);
   }
 }
 
@@ -396,7 +384,7 @@ LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValue
     auto *V = unwrap<GlobalVariable>(Owned[I]);
     OwnedVars[I]->setInitializer(MapValue(V->getInitializer(), B.VMap));
   }
-  if (Opts->CounterThreshold)
+  if (Opts->Counters)
     instrument(*NF, *Opts);
   return wrap(Dst.release());
 }

@@ -127,7 +127,7 @@ impl Compiler {
         let built = match &self.split.sources[unit.index()] {
             split::UnitSource::Function { function, owned } => {
                 let options = shim::UnitOptions {
-                    counter_threshold: request.counters.unwrap_or(0),
+                    counters: u32::from(request.counters),
                     unit: unit.0,
                     max_imports: if request.inline_callees {
                         MAX_IMPORTS

@@ -44,9 +44,9 @@ mod ffi {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct UnitOptions {
-    /// Count entries and loop iterations, calling `__irjit_hot(unit)` at this count; 0 = off.
-    pub counter_threshold: u32,
-    /// The unit's index, passed to `__irjit_hot`.
+    /// Nonzero: count entries and loop iterations in `__irjit_counters[unit]`.
+    pub counters: u32,
+    /// The unit's index (its counter's).
     pub unit: u32,
     /// Import at most this many small direct callees for inlining; 0 = none.
     pub max_imports: u32,

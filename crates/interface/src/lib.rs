@@ -141,9 +141,9 @@ impl ProgramLayout {
 pub struct CompileRequest {
     /// The optimization level.
     pub level: OptLevel,
-    /// Count the function's entries and loop iterations and call the runtime's
-    /// `__irjit_hot(unit)` when the count reaches this value (tier 0 of adaptive mode).
-    pub counters: Option<u32>,
+    /// Count the function's entries and loop iterations in `__irjit_counters[unit]`, an array
+    /// of 32-bit counters the runtime defines and polls (tier 0 of adaptive mode).
+    pub counters: bool,
     /// Copy the bodies of small direct callees into the unit so the optimizer can inline them.
     pub inline_callees: bool,
     /// The unit replaces code already linked (a tier-up): what must stay unique program-wide
@@ -156,7 +156,7 @@ impl CompileRequest {
     pub fn at(level: OptLevel) -> CompileRequest {
         CompileRequest {
             level,
-            counters: None,
+            counters: false,
             inline_callees: false,
             recompile: false,
         }

@@ -104,6 +104,8 @@ pub struct Engine {
     /// Every symbol a unit defines → that unit.
     index: HashMap<String, UnitId>,
     perf_map: Option<PerfMap>,
+    /// Tier-0 counters (adaptive mode).
+    counters: Option<crate::tiers::Counters>,
     stats: EngineStats,
 }
 
@@ -167,6 +169,17 @@ impl Engine {
         if options.tiers.stress {
             options.tiers.threshold = 1;
         }
+        let counters = if options.tiers.mode == TierMode::Adaptive {
+            let len = layout.units.len();
+            let addr = linker.define_data("__irjit_counters", &vec![0u8; len * 4], 64)?;
+            Some(crate::tiers::Counters {
+                addr,
+                len,
+                threshold: options.tiers.threshold.max(1),
+            })
+        } else {
+            None
+        };
         let initial = UnitState {
             tier2_left: if options.tiers.stress { 2 } else { 1 },
             ..Default::default()
@@ -179,6 +192,7 @@ impl Engine {
             options,
             index,
             perf_map,
+            counters,
             stats,
         })
     }
@@ -234,15 +248,14 @@ impl Engine {
 
     /// How a unit is compiled the first time.
     fn first_request(&self) -> CompileRequest {
-        let tiers = &self.options.tiers;
-        match tiers.mode {
+        match self.options.tiers.mode {
             TierMode::Tier0 => CompileRequest::at(OptLevel::O0),
             TierMode::Tier2 => CompileRequest {
                 inline_callees: true,
                 ..CompileRequest::at(self.options.level)
             },
             TierMode::Adaptive => CompileRequest {
-                counters: Some(tiers.threshold.max(1)),
+                counters: true,
                 ..CompileRequest::at(OptLevel::O0)
             },
         }
@@ -261,6 +274,11 @@ impl Engine {
         }
         self.units[unit.index()].tier = if request.level == OptLevel::O0 { 0 } else { 2 };
         Ok(compiled)
+    }
+
+    /// Where the tier-0 counters are (adaptive mode).
+    pub fn counters(&self) -> Option<crate::tiers::Counters> {
+        self.counters
     }
 
     /// The tiering settings.

@@ -114,6 +114,7 @@ static ENGINE: AtomicPtr<Mutex<Engine>> = AtomicPtr::new(std::ptr::null_mut());
 
 /// Makes `engine` the running program's engine (once per process).
 pub fn install(engine: Engine) -> &'static Mutex<Engine> {
+    let counters = engine.counters();
     let engine: &'static Mutex<Engine> = Box::leak(Box::new(Mutex::new(engine)));
     let service: &'static Service = Box::leak(Box::default());
     SERVICE.store(service as *const Service as *mut Service, Ordering::Release);
@@ -136,6 +137,9 @@ pub fn install(engine: Engine) -> &'static Mutex<Engine> {
             Some(after_fork_child),
         )
     };
+    if let Some(counters) = counters {
+        crate::tiers::start_poller(counters);
+    }
     engine
 }
 
@@ -265,8 +269,13 @@ extern "C" fn after_fork_child() {
                 "failed to give the forked child its own code heap: {e}"
             ));
         }
+        let counters = engine.counters();
         let new: &'static Mutex<Engine> = Box::leak(Box::new(Mutex::new(engine)));
         ENGINE.store(new as *const _ as *mut _, Ordering::Release);
+        if let Some(counters) = counters {
+            // The parent's poller does not exist here.
+            crate::tiers::start_poller(counters);
+        }
     }
     let service: &'static Service = Box::leak(Box::default());
     SERVICE.store(service as *const Service as *mut Service, Ordering::Release);

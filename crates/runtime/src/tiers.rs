@@ -2,11 +2,13 @@
 //! tier 2 (the full pipeline, inlining small callees) once hot, compiled on background threads
 //! while the program keeps running tier-0 code.
 //!
-//! The counters in tier-0 code call [`notify_hot`] (the program's `__irjit_hot`) once a
-//! function's entries plus loop iterations reach the threshold. Background threads, each with a
-//! compiler of its own (its own LLVM context), compile the function at tier 2; the engine links
-//! the result and re-points the function's stub with one atomic store. Calls already running in
-//! tier-0 code finish there; new calls enter tier 2.
+//! Tier-0 code counts its entries and loop iterations in `__irjit_counters[unit]`, an array the
+//! runtime places in the heap's data region. A poller thread scans the array every millisecond
+//! and queues the functions whose count reached the threshold (counting needs no branch or call in
+//! the program's code, see the compiler's `instrument`). Background threads, each with a compiler
+//! of its own (its own LLVM context), compile them at tier 2; the engine links the result and
+//! re-points the function's stub with one atomic store. Calls already running in tier-0 code
+//! finish there; new calls enter tier 2.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -113,8 +115,50 @@ fn unsafe_ref(q: *mut Queue) -> Option<&'static Queue> {
     unsafe { q.as_ref() }
 }
 
-/// The program's `__irjit_hot(unit)`: a tier-0 counter reached the threshold.
-pub(crate) extern "C" fn notify_hot(unit: u32) {
+/// Where the counters are, for the poller.
+#[derive(Clone, Copy, Debug)]
+pub struct Counters {
+    /// Address of `__irjit_counters`.
+    pub addr: u64,
+    /// Number of counters (one per unit).
+    pub len: usize,
+    /// Count that makes a function hot.
+    pub threshold: u32,
+}
+
+const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// Starts the thread that watches the counters (adaptive mode).
+pub(crate) fn start_poller(counters: Counters) {
+    let spawned = std::thread::Builder::new()
+        .name("irjit-tier-poll".to_string())
+        .spawn(move || {
+            let mut queued = vec![false; counters.len];
+            loop {
+                std::thread::sleep(POLL_INTERVAL);
+                for (unit, queued) in queued.iter_mut().enumerate() {
+                    if *queued {
+                        continue;
+                    }
+                    let counter = (counters.addr + unit as u64 * 4) as *const u32;
+                    // SAFETY: the counter array lives in the heap's data region for the process's
+                    // life; an aligned 32-bit read sees some recent value of a counter the program
+                    // increments (a count off by a few does not matter).
+                    let count = unsafe { std::ptr::read_volatile(counter) };
+                    if count >= counters.threshold {
+                        *queued = true;
+                        notify_hot(unit as u32);
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the tier-up poller: {e}");
+    }
+}
+
+/// Queues a hot function for tier 2.
+pub(crate) fn notify_hot(unit: u32) {
     let q = queue();
     let mut state = q.state.lock();
     state.hot.push_back(UnitId(unit));

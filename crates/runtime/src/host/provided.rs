@@ -68,7 +68,6 @@ pub(super) fn lookup(name: &str) -> Option<u64> {
         "__cxa_atexit" => crate::exit::cxa_atexit as *const () as u64,
         "on_exit" => crate::exit::on_exit as *const () as u64,
         "exit" => crate::exit::exit as *const () as u64,
-        "__irjit_hot" => crate::tiers::notify_hot as *const () as u64,
         "at_quick_exit" => irjit_at_quick_exit as *const () as u64,
         "pthread_atfork" => irjit_pthread_atfork as *const () as u64,
         "__emutls_get_address" => super::tls::emutls_get_address as *const () as u64,
