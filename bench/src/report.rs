@@ -249,7 +249,8 @@ fn stats_table(md: &mut String, r: &Results, level: Level, engines: &[&Engine]) 
     let _ = writeln!(
         md,
         "\n## irjit `--stats`, {} bitcode\n\nCompile time / start-up time (everything before `main`); functions compiled \
-         of those defined, and their level; with tiering, functions moved to tier 2. From the correctness run, which irjit modes run with `--stats`; every line is in results.json.\n",
+         of those defined: how many were first compiled at tier 0 and at tier 2, and how many moved up to tier 2 \
+         while the program ran. From the correctness run, which irjit modes run with `--stats`; every line is in results.json.\n",
         level.flag()
     );
     header(md, "benchmark", &irjit);
@@ -270,9 +271,9 @@ fn stats_table(md: &mut String, r: &Results, level: Level, engines: &[&Engine]) 
     }
 }
 
-/// `12.1 ms / 14.0 ms; 5/5 at O2; 3 tiered up`: compile time, start-up time, functions compiled of
-/// those defined (units where irjit does not count functions), the level, and with tiering how
-/// many functions moved to tier 2.
+/// `12.1 ms / 14.0 ms; 5/5: 3 tier 0, 2 tier 2, 1 up`: compile time, start-up time, functions
+/// compiled of those defined, then per tier how many were first compiled there and how many moved
+/// up to tier 2. Without a tiers line (older irjit), the level of the units line: `5/5 at O2`.
 fn stats_text(s: &Stats) -> String {
     let ms = |key: &str| s.get(key).map_or("?".to_string(), milliseconds);
     let mut text = format!("{} / {}", ms("compile"), ms("start-up"));
@@ -290,21 +291,19 @@ fn stats_text(s: &Stats) -> String {
             if units { " units" } else { "" }
         );
     }
-    let level = ["functions defined", "units defined"]
-        .into_iter()
-        .filter_map(|defined| s.item_beside(defined, "compiled"))
-        .find(|i| i.unit.starts_with("at "));
-    if let Some(level) = level {
-        let _ = write!(text, " {}", level.unit);
-    }
-    let adaptive = s.item("mode").is_some_and(|m| m.unit.contains("adaptive"));
-    if let Some(moved) = s
-        .labelled("tiers", "moved to tier 2 in the background")
-        .and_then(|i| i.value)
+    let tier = |key: &str| s.labelled("tiers", key).and_then(|i| i.value);
+    let tiers = (
+        tier("functions first at tier 0"),
+        tier("first at tier 2"),
+        tier("moved to tier 2 in the background"),
+    );
+    if let (Some(t0), Some(t2), Some(up)) = tiers {
+        let _ = write!(text, ": {t0} tier 0, {t2} tier 2, {up} up");
+    } else if let Some(level) = s
+        .item_beside("units defined", "compiled")
+        .filter(|i| i.unit.starts_with("at "))
     {
-        if adaptive || moved > 0.0 {
-            let _ = write!(text, "; {moved} tiered up");
-        }
+        let _ = write!(text, " {}", level.unit);
     }
     text
 }
@@ -559,7 +558,7 @@ mod tests {
         );
         assert_eq!(
             stats_text(&adaptive),
-            "30.0 ms / 2.7 ms; 3/4 at O2; 1 tiered up"
+            "30.0 ms / 2.7 ms; 3/4: 3 tier 0, 0 tier 2, 1 up"
         );
         let lli = "malloc(): corrupted\nStack dump:\n0.\tProgram arguments: lli-19 x.bc\n #0 0x1 (a)\n#1 0x2 (b)\n";
         assert_eq!(stderr_summary(lli).as_deref(), Some("malloc(): corrupted"));

@@ -425,7 +425,10 @@ int irjit_run_default_pipeline(LLVMModuleRef M, LLVMTargetMachineRef TMRef, unsi
   FunctionAnalysisManager FAM;
   CGSCCAnalysisManager CGAM;
   ModuleAnalysisManager MAM;
+  // As clang does at -O2 and above: the loop and SLP vectorizers are on.
   PipelineTuningOptions PTO;
+  PTO.LoopVectorization = Level >= 2;
+  PTO.SLPVectorization = Level >= 2;
   PassBuilder PB(TM, PTO);
   PB.registerModuleAnalyses(MAM);
   PB.registerCGSCCAnalyses(CGAM);
