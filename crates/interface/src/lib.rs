@@ -127,15 +127,6 @@ pub struct ProgramLayout {
     pub aliases: Vec<Alias>,
 }
 
-impl ProgramLayout {
-    /// The unit defining `symbol`, if any (a linear scan: callers build an index when it matters).
-    pub fn unit_defining(&self, symbol: &str) -> Option<&UnitInfo> {
-        self.units
-            .iter()
-            .find(|u| u.defines.iter().any(|d| d == symbol))
-    }
-}
-
 /// How to compile a unit: the tier it is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CompileRequest {

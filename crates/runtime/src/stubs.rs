@@ -31,8 +31,8 @@ const LAZY_ENTRY: u64 = 6;
 pub struct Stubs {
     stubs: HeapAddr,
     slots: HeapAddr,
-    /// Which unit each stub belongs to (stub index → unit).
-    units: Vec<UnitId>,
+    /// Number of stubs.
+    len: usize,
     /// Stub index of each unit (`None` for units without a function, like the globals unit).
     by_unit: Vec<Option<u32>>,
 }
@@ -82,7 +82,7 @@ impl Stubs {
         Ok(Stubs {
             stubs,
             slots,
-            units,
+            len: units.len(),
             by_unit,
         })
     }
@@ -95,12 +95,12 @@ impl Stubs {
 
     /// Number of stubs.
     pub fn len(&self) -> usize {
-        self.units.len()
+        self.len
     }
 
     /// Whether there are no stubs.
     pub fn is_empty(&self) -> bool {
-        self.units.is_empty()
+        self.len == 0
     }
 
     /// Points `unit`'s stub at `target` with one atomic store; calls already running elsewhere

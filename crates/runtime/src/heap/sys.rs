@@ -35,14 +35,37 @@ fn os(what: &'static str) -> impl Fn(rustix::io::Errno) -> HeapError {
     }
 }
 
+/// A memfd of `size` bytes that may be mapped executable.
+fn code_memfd(size: usize) -> Result<OwnedFd, HeapError> {
+    // Newer kernels may default memfds to non-executable; ask for an executable one, and fall
+    // back for kernels that do not know the flag.
+    let memfd = memfd_create("irjit-code", MemfdFlags::CLOEXEC | MemfdFlags::EXEC)
+        .or_else(|_| memfd_create("irjit-code", MemfdFlags::CLOEXEC))
+        .map_err(os("memfd_create"))?;
+    ftruncate(&memfd, size as u64).map_err(os("ftruncate of the code memfd"))?;
+    Ok(memfd)
+}
+
+/// The read+write view of a code memfd, at an address of the kernel's choosing.
+fn map_write_view(memfd: &OwnedFd, size: usize) -> Result<*mut u8, HeapError> {
+    // SAFETY: a fresh mapping at an address of the kernel's choosing disturbs nothing.
+    let write = unsafe {
+        mmap(
+            ptr::null_mut(),
+            size,
+            ProtFlags::READ | ProtFlags::WRITE,
+            MapFlags::SHARED,
+            memfd,
+            0,
+        )
+    }
+    .map_err(os("mapping the code memfd (write view)"))?;
+    Ok(write.cast::<u8>())
+}
+
 impl Mappings {
     pub(super) fn new(len: usize, shared: usize) -> Result<Mappings, HeapError> {
-        // Newer kernels may default memfds to non-executable; ask for an executable one, and fall
-        // back for kernels that do not know the flag.
-        let memfd = memfd_create("irjit-code", MemfdFlags::CLOEXEC | MemfdFlags::EXEC)
-            .or_else(|_| memfd_create("irjit-code", MemfdFlags::CLOEXEC))
-            .map_err(os("memfd_create"))?;
-        ftruncate(&memfd, shared as u64).map_err(os("ftruncate of the code memfd"))?;
+        let memfd = code_memfd(shared)?;
         // SAFETY: reserving fresh address space (no MAP_FIXED) cannot disturb existing mappings.
         let exec = unsafe {
             mmap_anonymous(
@@ -73,19 +96,7 @@ impl Mappings {
             )
             .map_err(os("mapping the data region"))?;
         }
-        // SAFETY: a fresh mapping at an address of the kernel's choosing.
-        let write = unsafe {
-            mmap(
-                ptr::null_mut(),
-                shared,
-                ProtFlags::READ | ProtFlags::WRITE,
-                MapFlags::SHARED,
-                &memfd,
-                0,
-            )
-        }
-        .map_err(os("mapping the code memfd (write view)"))?
-        .cast::<u8>();
+        let write = map_write_view(&memfd, shared)?;
         Ok(Mappings {
             exec,
             write,
@@ -119,23 +130,8 @@ impl Mappings {
         used: &[(usize, usize)],
         protections: &[(usize, usize, Protection)],
     ) -> Result<(), HeapError> {
-        let memfd = memfd_create("irjit-code", MemfdFlags::CLOEXEC | MemfdFlags::EXEC)
-            .or_else(|_| memfd_create("irjit-code", MemfdFlags::CLOEXEC))
-            .map_err(os("memfd_create"))?;
-        ftruncate(&memfd, self.shared as u64).map_err(os("ftruncate of the code memfd"))?;
-        // SAFETY: a fresh mapping at an address of the kernel's choosing.
-        let write = unsafe {
-            mmap(
-                ptr::null_mut(),
-                self.shared,
-                ProtFlags::READ | ProtFlags::WRITE,
-                MapFlags::SHARED,
-                &memfd,
-                0,
-            )
-        }
-        .map_err(os("mapping the new code memfd"))?
-        .cast::<u8>();
+        let memfd = code_memfd(self.shared)?;
+        let write = map_write_view(&memfd, self.shared)?;
         for &(offset, len) in used {
             // SAFETY: both views span `shared` bytes and the ranges lie within it.
             unsafe { ptr::copy_nonoverlapping(self.write.add(offset), write.add(offset), len) };
