@@ -12,6 +12,8 @@
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Support/raw_ostream.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DebugInfo.h"
 #include "llvm/IR/Function.h"
@@ -233,6 +235,8 @@ struct IrjitUnitOptions {
   // The unit replaces code already linked: give the variables living with the function internal
   // linkage so that they do not clash with the first version's.
   unsigned Recompile;
+  // Nothing will need the function's IR again: move its body into the unit instead of copying it.
+  unsigned Consume;
 };
 
 namespace {
@@ -376,7 +380,44 @@ LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValue
     SmallVector<ReturnInst *, 8> Returns;
     CloneFunctionInto(&To, &From, B.VMap, CloneFunctionChangeType::DifferentModule, Returns);
   };
-  cloneBody(F, *NF);
+  // Moving the body: the blocks and instructions change module in place, their operands are
+  // remapped to the unit's declarations. Not with variables living with the function (their
+  // initializers name its blocks) or imports (their bodies map through the copied blocks).
+  auto moveBody = [&](Function &From, Function &To) {
+    auto DestArg = To.arg_begin();
+    for (Argument &A : From.args()) {
+      DestArg->takeName(&A);
+      A.replaceAllUsesWith(&*DestArg++);
+    }
+    if (From.hasPersonalityFn())
+      To.setPersonalityFn(MapValue(From.getPersonalityFn(), B.VMap));
+    if (From.hasPrefixData())
+      To.setPrefixData(MapValue(From.getPrefixData(), B.VMap));
+    if (From.hasPrologueData())
+      To.setPrologueData(MapValue(From.getPrologueData(), B.VMap));
+    SmallVector<std::pair<unsigned, MDNode *>, 4> MDs;
+    From.getAllMetadata(MDs);
+    for (auto [Kind, Node] : MDs)
+      To.addMetadata(Kind, *MapMetadata(Node, B.VMap));
+    To.splice(To.end(), &From);
+    for (BasicBlock &BB : To)
+      for (Instruction &I : BB)
+        RemapInstruction(&I, B.VMap, RF_IgnoreMissingLocals);
+    // What remains in the source module is a declaration.
+    From.setLinkage(GlobalValue::ExternalLinkage);
+    From.setComdat(nullptr);
+    From.setPersonalityFn(nullptr);
+    From.setPrefixData(nullptr);
+    From.setPrologueData(nullptr);
+    From.clearMetadata();
+  };
+  bool TakenBlocks = false;
+  for (const BasicBlock &BB : F)
+    TakenBlocks |= BB.hasAddressTaken();
+  if (Opts->Consume && NumOwned == 0 && Imports.empty() && !TakenBlocks)
+    moveBody(F, *NF);
+  else
+    cloneBody(F, *NF);
   for (auto [G, NG] : Imports)
     cloneBody(*G, *NG);
 
@@ -447,5 +488,43 @@ int irjit_run_default_pipeline(LLVMModuleRef M, LLVMTargetMachineRef TMRef, unsi
 void irjit_target_machine_use_emulated_tls(LLVMTargetMachineRef TM) {
   reinterpret_cast<TargetMachine *>(TM)->Options.EmulatedTLS = true;
 }
+
+// An object emitter that keeps its codegen pipeline from one module to the next.
+//
+// Building the legacy codegen pass pipeline (`addPassesToEmitFile`) and tearing it down costs
+// about a fifth of a small function's compile at -O0. The pipeline is made to be run on several
+// modules in turn: every pass re-initializes its module state in doInitialization, and the
+// AsmPrinter's doFinalization finishes the object and resets its streamer (MCAssembler, ELF
+// writer), as the MachineModuleInfo resets its MCContext. So one pipeline writes each module's
+// object into the same buffer, emptied before each run.
+struct IrjitEmitter {
+  TargetMachine *TM;
+  legacy::PassManager PM;
+  SmallVector<char, 0> Buffer;
+  raw_svector_ostream Stream{Buffer};
+};
+
+IrjitEmitter *irjit_emitter_create(LLVMTargetMachineRef T, char **err) {
+  auto *E = new IrjitEmitter();
+  E->TM = reinterpret_cast<TargetMachine *>(T);
+  if (E->TM->addPassesToEmitFile(E->PM, E->Stream, nullptr, CodeGenFileType::ObjectFile)) {
+    delete E;
+    *err = message("the target machine cannot emit object files");
+    return nullptr;
+  }
+  return E;
+}
+
+// Emits `M` as an object; `*data`/`*len` stay valid until the next run or the disposal.
+void irjit_emitter_run(IrjitEmitter *E, LLVMModuleRef M, const char **data, size_t *len) {
+  Module *Mod = unwrap(M);
+  Mod->setDataLayout(E->TM->createDataLayout());
+  E->Buffer.clear();
+  E->PM.run(*Mod);
+  *data = E->Buffer.data();
+  *len = E->Buffer.size();
+}
+
+void irjit_emitter_dispose(IrjitEmitter *E) { delete E; }
 
 } // extern "C"

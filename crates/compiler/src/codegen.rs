@@ -7,11 +7,10 @@ use std::sync::Once;
 
 use irjit_interface::{CompileError, OptLevel};
 use llvm_sys::core::*;
-use llvm_sys::prelude::*;
 use llvm_sys::target::*;
 use llvm_sys::target_machine::*;
 
-use crate::llvm::{MemoryBuffer, Message, Module};
+use crate::llvm::{Message, Module};
 use crate::shim;
 
 static INIT: Once = Once::new();
@@ -50,11 +49,14 @@ impl Drop for TargetMachine {
     }
 }
 
-/// Target machines for the host, one per optimization level, made on first use.
+/// Target machines for the host, one per optimization level, made on first use, each with the
+/// object emitter that keeps its codegen pipeline.
 pub(crate) struct Codegen {
     triple: CString,
     cpu: CString,
     features: CString,
+    // Declared before the machines they use, so dropped before them.
+    emitters: [Option<shim::ObjectEmitter>; 4],
     machines: [Option<TargetMachine>; 4],
 }
 
@@ -80,6 +82,7 @@ impl Codegen {
             triple: c(triple),
             cpu: c(cpu),
             features: c(features),
+            emitters: [None, None, None, None],
             machines: [None, None, None, None],
         })
     }
@@ -193,29 +196,26 @@ impl Codegen {
         unit: &str,
     ) -> Result<Vec<u8>, CompileError> {
         let tm = self.machine(level)?;
-        let mut err = ptr::null_mut();
-        let mut buffer: LLVMMemoryBufferRef = ptr::null_mut();
-        // SAFETY: valid machine and module; on success we own the buffer.
-        let failed = unsafe {
-            LLVMTargetMachineEmitToMemoryBuffer(
-                tm,
-                module.raw(),
-                LLVMCodeGenFileType::LLVMObjectFile,
-                &mut err,
-                &mut buffer,
-            )
-        };
-        // SAFETY: as above.
-        let text = unsafe { Message::take_text(err, "code generation failed") };
-        if failed != 0 || buffer.is_null() {
+        let slot = &mut self.emitters[level.as_digit() as usize];
+        if slot.is_none() {
+            // SAFETY: the machine lives in `self.machines` for as long as this emitter does
+            // (the emitters are dropped first) and is used by this thread only.
+            let emitter = unsafe { shim::ObjectEmitter::new(tm) }.map_err(|message| {
+                CompileError::Codegen {
+                    unit: unit.to_string(),
+                    message,
+                }
+            })?;
+            *slot = Some(emitter);
+        }
+        let object = slot.as_mut().expect("made above").emit(module);
+        if object.is_empty() {
             return Err(CompileError::Codegen {
                 unit: unit.to_string(),
-                message: text,
+                message: "code generation produced no object".to_string(),
             });
         }
-        // SAFETY: LLVM handed us the buffer.
-        let buffer = unsafe { MemoryBuffer::from_raw(buffer) };
-        Ok(buffer.bytes().to_vec())
+        Ok(object)
     }
 }
 

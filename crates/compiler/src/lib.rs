@@ -48,6 +48,8 @@ pub struct Compiler {
     codegen: codegen::Codegen,
     split: split::Split,
     name: String,
+    /// Units whose function IR was moved into their compiled module (`last_use` requests).
+    consumed: Vec<bool>,
 }
 
 impl Compiler {
@@ -104,12 +106,14 @@ impl Compiler {
             triple = codegen.triple(),
             "program split"
         );
+        let consumed = vec![false; split.layout.units.len()];
         Ok(Compiler {
             module,
             context,
             codegen,
             split,
             name,
+            consumed,
         })
     }
 
@@ -126,6 +130,13 @@ impl Compiler {
         let info = &self.split.layout.units[unit.index()];
         let built = match &self.split.sources[unit.index()] {
             split::UnitSource::Function { function, owned } => {
+                if self.consumed[unit.index()] {
+                    return Err(CompileError::Unsupported(format!(
+                        "function {} was requested again after its last use",
+                        info.name
+                    )));
+                }
+                self.consumed[unit.index()] = request.last_use;
                 let options = shim::UnitOptions {
                     counters: u32::from(request.counters),
                     unit: unit.0,
@@ -136,6 +147,7 @@ impl Compiler {
                     },
                     import_size: IMPORT_SIZE,
                     recompile: request.recompile as u32,
+                    consume: u32::from(request.last_use),
                 };
                 shim::extract_function(&self.module, *function, owned, &options)
             }

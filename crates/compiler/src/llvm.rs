@@ -259,29 +259,11 @@ impl MemoryBuffer {
         })
     }
 
-    /// Takes ownership of a buffer handle.
-    ///
-    /// # Safety
-    /// `raw` is a valid buffer that nobody else disposes of.
-    pub(crate) unsafe fn from_raw(raw: LLVMMemoryBufferRef) -> MemoryBuffer {
-        MemoryBuffer(raw)
-    }
-
     /// Gives up ownership (to an API that takes the buffer over).
     pub(crate) fn into_raw(self) -> LLVMMemoryBufferRef {
         let raw = self.0;
         std::mem::forget(self);
         raw
-    }
-
-    /// The buffer's bytes.
-    pub(crate) fn bytes(&self) -> &[u8] {
-        // SAFETY: start and size describe the buffer's live contents.
-        unsafe {
-            let start = LLVMGetBufferStart(self.0);
-            let size = LLVMGetBufferSize(self.0);
-            std::slice::from_raw_parts(start.cast::<u8>(), size)
-        }
     }
 }
 

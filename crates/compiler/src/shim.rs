@@ -8,6 +8,12 @@ use llvm_sys::target_machine::LLVMTargetMachineRef;
 
 use crate::llvm::{Message, Module};
 
+/// The shim's `IrjitEmitter` (opaque).
+#[repr(C)]
+pub(crate) struct Emitter {
+    _opaque: [u8; 0],
+}
+
 mod ffi {
     use super::*;
     extern "C" {
@@ -31,6 +37,17 @@ mod ffi {
             err: *mut *mut c_char,
         ) -> LLVMModuleRef;
         pub fn irjit_target_machine_use_emulated_tls(tm: LLVMTargetMachineRef);
+        pub fn irjit_emitter_create(
+            tm: LLVMTargetMachineRef,
+            err: *mut *mut c_char,
+        ) -> *mut Emitter;
+        pub fn irjit_emitter_run(
+            e: *mut Emitter,
+            m: LLVMModuleRef,
+            data: *mut *const u8,
+            len: *mut usize,
+        );
+        pub fn irjit_emitter_dispose(e: *mut Emitter);
         pub fn irjit_run_default_pipeline(
             m: LLVMModuleRef,
             tm: LLVMTargetMachineRef,
@@ -54,6 +71,9 @@ pub(crate) struct UnitOptions {
     pub import_size: u32,
     /// The unit replaces linked code: the function's own variables become internal.
     pub recompile: u32,
+    /// Nonzero: move the function's IR into the unit instead of copying it (when nothing else
+    /// will need it; the shim copies anyway where moving is not simple).
+    pub consume: u32,
 }
 
 /// Loads every lazily read function body of `module`.
@@ -182,4 +202,47 @@ pub(crate) unsafe fn run_default_pipeline(
 pub(crate) unsafe fn use_emulated_tls(tm: LLVMTargetMachineRef) {
     // SAFETY: forwarded from the caller.
     unsafe { ffi::irjit_target_machine_use_emulated_tls(tm) }
+}
+
+/// An object emitter that keeps one codegen pipeline for every module it emits (the shim's
+/// `IrjitEmitter`): building that pipeline costs as much as emitting a small function.
+pub(crate) struct ObjectEmitter(*mut Emitter);
+
+impl ObjectEmitter {
+    /// An emitter for `tm`.
+    ///
+    /// # Safety
+    /// `tm` is a live target machine that outlives the emitter, not in use by another thread.
+    pub(crate) unsafe fn new(tm: LLVMTargetMachineRef) -> Result<ObjectEmitter, String> {
+        let mut err = ptr::null_mut();
+        // SAFETY: forwarded from the caller; the error message is ours to free.
+        let e = unsafe { ffi::irjit_emitter_create(tm, &mut err) };
+        if e.is_null() {
+            // SAFETY: as above.
+            return Err(unsafe { Message::take_text(err, "cannot build the codegen pipeline") });
+        }
+        Ok(ObjectEmitter(e))
+    }
+
+    /// Emits `module` as a relocatable object.
+    pub(crate) fn emit(&mut self, module: &Module) -> Vec<u8> {
+        let mut data = ptr::null();
+        let mut len = 0;
+        // SAFETY: the emitter and module are live; the bytes stay valid until the next run,
+        // and are copied out before it.
+        unsafe {
+            ffi::irjit_emitter_run(self.0, module.raw(), &mut data, &mut len);
+            if len == 0 {
+                return Vec::new();
+            }
+            std::slice::from_raw_parts(data, len).to_vec()
+        }
+    }
+}
+
+impl Drop for ObjectEmitter {
+    fn drop(&mut self) {
+        // SAFETY: owned, disposed once.
+        unsafe { ffi::irjit_emitter_dispose(self.0) }
+    }
 }

@@ -140,6 +140,9 @@ pub struct CompileRequest {
     /// The unit replaces code already linked (a tier-up): what must stay unique program-wide
     /// (variables living with the function) is kept private to the new code.
     pub recompile: bool,
+    /// This compiler will not be asked for this unit again, nor to import its function into
+    /// another unit: it may move the function's IR into the unit instead of copying it.
+    pub last_use: bool,
 }
 
 impl CompileRequest {
@@ -150,6 +153,7 @@ impl CompileRequest {
             counters: false,
             inline_callees: false,
             recompile: false,
+            last_use: false,
         }
     }
 }

@@ -246,16 +246,22 @@ impl Engine {
             .map_or("<unknown unit>", |u| u.name.as_str())
     }
 
-    /// How a unit is compiled the first time.
+    /// How a unit is compiled the first time. The engine's compiler compiles each unit once;
+    /// recompiles (tier-ups) go to other compilers. Only in tier-2 mode does it import callees,
+    /// so elsewhere it may consume a function's IR.
     fn first_request(&self) -> CompileRequest {
         match self.options.tiers.mode {
-            TierMode::Tier0 => CompileRequest::at(OptLevel::O0),
+            TierMode::Tier0 => CompileRequest {
+                last_use: true,
+                ..CompileRequest::at(OptLevel::O0)
+            },
             TierMode::Tier2 => CompileRequest {
                 inline_callees: true,
                 ..CompileRequest::at(self.options.level)
             },
             TierMode::Adaptive => CompileRequest {
                 counters: true,
+                last_use: true,
                 ..CompileRequest::at(OptLevel::O0)
             },
         }

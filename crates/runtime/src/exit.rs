@@ -79,7 +79,28 @@ pub(crate) extern "C" fn exit(status: c_int) -> ! {
         unsafe { __call_tls_dtors() };
     }
     run_handlers(status);
-    // The C library's exit destroys LLVM's globals: let no compile run into that.
+    leave(status)
+}
+
+/// Ends the process once the program's own handlers have run.
+///
+/// What remains of a native exit is the C library's part: flushing stdio and the handlers of the
+/// shared libraries. Those libraries are libLLVM (whose destructors must not run under a compile),
+/// the C library and the default libraries irjit opens for the program (libm, libgcc_s,
+/// libstdc++: nothing the program can observe), and libraries opened with `--dlopen`. So when a
+/// compile is under way (typically a tier-2 compile the program no longer needs) and no
+/// `--dlopen` library is loaded, irjit flushes stdio and leaves at once instead of waiting for
+/// the compile; otherwise it waits for the compiles and takes the C library's full exit.
+fn leave(status: c_int) -> ! {
+    crate::program::run_exit_hook(std::ptr::null_mut());
+    if crate::gate::close_now() && !crate::host::user_libraries_loaded() {
+        // SAFETY: flushing every stdio stream (what the C library's exit would do), then ending
+        // the process without running the C library's handlers, as explained above.
+        unsafe {
+            libc::fflush(std::ptr::null_mut());
+            libc::_exit(status)
+        }
+    }
     crate::gate::close(std::time::Duration::from_secs(30));
     // SAFETY: the C library's exit, for what remains: flushing stdio, the C library's handlers.
     unsafe { libc::exit(status) }

@@ -2,7 +2,8 @@
 //!
 //! The C library's `exit` runs libLLVM's global destructors. A compile still running on one of
 //! irjit's threads at that moment would use destroyed state. So every compile passes the gate,
-//! and exit closes it: no compile starts afterwards, and exit waits for the running ones.
+//! and exit closes it: no compile starts afterwards. If compiles are still running then, exit
+//! either leaves without the C library's handlers (see [`crate::exit`]) or waits for them.
 //!
 //! Counters rather than a lock: a forked child must not inherit a lock held by a thread it does
 //! not have; it simply resets the count.
@@ -30,6 +31,12 @@ pub(crate) fn enter() -> Option<Pass> {
         return None;
     }
     Some(Pass(()))
+}
+
+/// Closes the gate without waiting; true if compiles are still under way.
+pub(crate) fn close_now() -> bool {
+    CLOSED.store(true, Ordering::SeqCst);
+    ACTIVE.load(Ordering::SeqCst) > 0
 }
 
 /// Closes the gate and waits (at most `limit`) for the compiles under way to finish.

@@ -96,7 +96,9 @@ extern "C" fn run_destructors(_: *mut c_void) {
     }
 }
 
-extern "C" fn run_exit_hook(_: *mut c_void) {
+/// Runs the exit hook (once): from the program's exit, or as the C library's last handler when
+/// the process ends some other way.
+pub(crate) extern "C" fn run_exit_hook(_: *mut c_void) {
     let hook = EXIT_HOOK.lock().ok().and_then(|mut h| h.take());
     if let (Some(hook), Some(engine)) = (hook, crate::lazy::running()) {
         let stats = engine.lock().stats();

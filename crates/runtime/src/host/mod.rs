@@ -9,6 +9,7 @@ mod tls;
 
 use std::collections::HashMap;
 use std::ffi::CString;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use libloading::os::unix::{Library, RTLD_GLOBAL, RTLD_NOW};
 
@@ -27,6 +28,14 @@ pub struct HostResolver {
     opened: Vec<Library>,
     defaults_tried: usize,
     cache: HashMap<String, Option<u64>>,
+}
+
+/// Set once a `--dlopen` library is loaded: its destructors belong to the program's exit.
+static USER_LIBRARIES: AtomicBool = AtomicBool::new(false);
+
+/// Whether the user had irjit open libraries of their own (`--dlopen`).
+pub(crate) fn user_libraries_loaded() -> bool {
+    USER_LIBRARIES.load(Ordering::Relaxed)
 }
 
 /// The C library every program links.
@@ -56,6 +65,7 @@ impl HostResolver {
             }
         })?;
         tracing::info!(library = name, "opened");
+        USER_LIBRARIES.store(true, Ordering::Relaxed);
         self.opened.push(lib);
         self.cache.retain(|_, v| v.is_some());
         Ok(())
