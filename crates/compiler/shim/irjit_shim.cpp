@@ -12,6 +12,8 @@
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/IR/Constants.h"
@@ -26,6 +28,8 @@
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/Local.h"
+#include "llvm/Transforms/Utils/SSAUpdater.h"
 #include "llvm/Transforms/Utils/ValueMapper.h"
 
 #include <string>
@@ -237,15 +241,241 @@ struct IrjitUnitOptions {
   unsigned Recompile;
   // Nothing will need the function's IR again: move its body into the unit instead of copying it.
   unsigned Consume;
+  // OSR sites (with counters): the unit's loop headers use records OsrBase.. of
+  // `__irjit_osr_sites`, at most OsrLimit of them; 0 = no OSR sites.
+  unsigned OsrBase;
+  unsigned OsrLimit;
+  // Nonzero: build the OSR continuation of the function's loop site OsrEntry - 1 instead.
+  unsigned OsrEntry;
+  // Written back: how many site records the unit uses (from OsrBase on).
+  unsigned OsrSitesOut;
 };
 
 namespace {
 
+// ---- On-stack replacement -------------------------------------------------------------------
+//
+// Every loop header of a function is an OSR site, numbered in LoopInfo's preorder. Tier-0 code
+// and the tier-2 continuation are built by different compilers from the same IR, so both derive
+// the sites, their eligibility and the values live at each from that IR with the code below, and
+// agree on the continuation's signature: the live values in a fixed order (arguments, then
+// instructions in function order; the header's phis among them).
+
+// Whether a function's loops can be entered from the middle: no setjmp (a second return into
+// the tier-0 frame), no block addresses, no musttail (the continuation's prototype differs), no
+// frame games whose values would mean the tier-0 frame. (Saved stack pointers are refused per
+// site: see osrLiveValues.)
+bool osrFunctionEligible(const Function &F) {
+  if (F.hasFnAttribute(Attribute::Naked) || F.isPresplitCoroutine())
+    return false;
+  for (const Argument &A : F.args())
+    if (A.hasInAllocaAttr() || A.hasPreallocatedAttr() || A.hasSwiftErrorAttr())
+      return false;
+  for (const BasicBlock &BB : F) {
+    if (BB.hasAddressTaken())
+      return false;
+    const Instruction *T = BB.getTerminator();
+    if (!T || isa<IndirectBrInst>(T) || isa<CallBrInst>(T))
+      return false;
+    if (BB.isEHPad() && !BB.isLandingPad())
+      return false;
+    for (const Instruction &I : BB) {
+      auto *CB = dyn_cast<CallBase>(&I);
+      if (!CB)
+        continue;
+      if (CB->hasFnAttr(Attribute::ReturnsTwice))
+        return false;
+      if (auto *CI = dyn_cast<CallInst>(CB); CI && CI->isMustTailCall())
+        return false;
+      if (auto *II = dyn_cast<IntrinsicInst>(CB)) {
+        switch (II->getIntrinsicID()) {
+        case Intrinsic::localescape:
+        case Intrinsic::localrecover:
+        case Intrinsic::frameaddress:
+        case Intrinsic::returnaddress:
+        case Intrinsic::addressofreturnaddress:
+        case Intrinsic::sponentry:
+          return false;
+        default:
+          break;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+struct OsrSite {
+  BasicBlock *Header;
+  std::vector<Value *> Live;
+  bool Eligible;
+};
+
+// The values a continuation entered at `H` needs: the header's phis, and the arguments and
+// instructions defined in blocks strictly dominating `H` that have a use in a block reachable
+// from `H` (a superset of the live values; a value redefined later on an outer loop's path is
+// merged with its new definitions in the continuation). False when one cannot be passed.
+bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT, std::vector<Value *> &Live) {
+  if (H->isEHPad())
+    return false;
+  SmallPtrSet<const BasicBlock *, 32> Reach;
+  SmallVector<BasicBlock *, 32> Work{H};
+  Reach.insert(H);
+  while (!Work.empty()) {
+    BasicBlock *B = Work.pop_back_val();
+    for (BasicBlock *S : successors(B))
+      if (Reach.insert(S).second)
+        Work.push_back(S);
+  }
+  auto usedAfter = [&](const Value *V) {
+    for (const Use &U : V->uses()) {
+      auto *I = dyn_cast<Instruction>(U.getUser());
+      if (!I)
+        continue;
+      const BasicBlock *B = I->getParent();
+      if (auto *P = dyn_cast<PHINode>(I))
+        B = P->getIncomingBlock(U);
+      if (Reach.count(B))
+        return true;
+    }
+    return false;
+  };
+  auto passable = [](const Value *V) {
+    Type *T = V->getType();
+    return !(T->isTokenTy() || T->isX86_AMXTy() || T->isMetadataTy() || T->isLabelTy());
+  };
+  for (Argument &A : F.args())
+    if (usedAfter(&A)) {
+      if (!passable(&A))
+        return false;
+      Live.push_back(&A);
+    }
+  for (BasicBlock &BB : F) {
+    if (&BB == H) {
+      for (PHINode &P : H->phis()) {
+        if (!passable(&P))
+          return false;
+        Live.push_back(&P);
+      }
+      continue;
+    }
+    if (!DT.properlyDominates(&BB, H))
+      continue;
+    for (Instruction &I : BB)
+      if (!I.getType()->isVoidTy() && usedAfter(&I)) {
+        if (!passable(&I))
+          return false;
+        Live.push_back(&I);
+      }
+  }
+  // A stack pointer saved before the loop (a VLA's scope) and restored in it would move the
+  // continuation's stack into the tier-0 frame.
+  for (const Value *V : Live)
+    if (auto *II = dyn_cast<IntrinsicInst>(V); II && II->getIntrinsicID() == Intrinsic::stacksave)
+      return false;
+  // va_start cannot live in the continuation, which is not variadic.
+  if (F.isVarArg())
+    for (const BasicBlock *B : Reach)
+      for (const Instruction &I : *B)
+        if (auto *II = dyn_cast<IntrinsicInst>(&I); II && II->getIntrinsicID() == Intrinsic::vastart)
+          return false;
+  return Live.size() <= 250;
+}
+
+std::vector<OsrSite> osrSites(Function &F, DominatorTree &DT, LoopInfo &LI) {
+  std::vector<OsrSite> Sites;
+  bool FunctionOk = osrFunctionEligible(F);
+  for (Loop *L : LI.getLoopsInPreorder()) {
+    OsrSite S{L->getHeader(), {}, FunctionOk};
+    if (S.Eligible)
+      S.Eligible = osrLiveValues(F, S.Header, DT, S.Live);
+    if (!S.Eligible)
+      S.Live.clear();
+    Sites.push_back(std::move(S));
+  }
+  return Sites;
+}
+
+// Whether an alloca's address may be seen by anything but plain loads and stores through it:
+// if not, a continuation may copy the variable into one of its own (and promote it).
+bool addressEscapes(const Value *P) {
+  for (const User *U : P->users()) {
+    if (auto *L = dyn_cast<LoadInst>(U)) {
+      if (L->isVolatile())
+        return true;
+      continue;
+    }
+    if (auto *S = dyn_cast<StoreInst>(U)) {
+      if (S->getValueOperand() == P || S->isVolatile())
+        return true;
+      continue;
+    }
+    if (auto *G = dyn_cast<GetElementPtrInst>(U)) {
+      if (addressEscapes(G))
+        return true;
+      continue;
+    }
+    if (auto *II = dyn_cast<IntrinsicInst>(U); II && II->isLifetimeStartOrEnd())
+      continue;
+    return true;
+  }
+  return false;
+}
+
+// Whether a pointer derived from alloca `AI` (through GEPs) is itself among the live values: then
+// the variable must keep its identity, or the continuation would use two copies of it.
+bool derivedLive(const Value *AI, const DenseMap<const Value *, unsigned> &Live) {
+  for (const User *U : AI->users())
+    if (auto *G = dyn_cast<GetElementPtrInst>(U))
+      if (Live.count(G) || derivedLive(G, Live))
+        return true;
+  return false;
+}
+
+// An OSR site in tier-0 code, at the top of loop header `S.Header` (after its phis):
+//
+//   record = &__irjit_osr_sites[Index]            ; { ptr continuation, i32 count, i32 unit }
+//   record.count += 1
+//   if (record.continuation != null) return record.continuation(live values...)
+//
+// The runtime polls the counts, has hot sites' continuations compiled, and stores their address.
+void instrumentOsrSite(Function &F, OsrSite &S, unsigned Index, GlobalVariable *Sites,
+                       StructType *RecordTy) {
+  LLVMContext &C = F.getContext();
+  Type *I32 = Type::getInt32Ty(C);
+  PointerType *Ptr = PointerType::getUnqual(C);
+  BasicBlock *H = S.Header;
+  Instruction *At = &*H->getFirstInsertionPt();
+  IRBuilder<> IRB(At);
+  ArrayType *ArrTy = ArrayType::get(RecordTy, 0);
+  Value *Record = IRB.CreateConstInBoundsGEP2_64(ArrTy, Sites, 0, Index);
+  Value *CountP = IRB.CreateStructGEP(RecordTy, Record, 1);
+  IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, CountP), ConstantInt::get(I32, 1)), CountP);
+  Value *Target = IRB.CreateLoad(Ptr, IRB.CreateStructGEP(RecordTy, Record, 0));
+  Value *Go = IRB.CreateICmpNE(Target, ConstantPointerNull::get(Ptr));
+  BasicBlock *Rest = H->splitBasicBlock(At, H->getName() + ".osr.rest");
+  BasicBlock *Transfer = BasicBlock::Create(C, H->getName() + ".osr", &F);
+  IRBuilder<> TB(Transfer);
+  SmallVector<Type *, 16> Types;
+  for (Value *V : S.Live)
+    Types.push_back(V->getType());
+  FunctionType *ContTy = FunctionType::get(F.getReturnType(), Types, false);
+  CallInst *Call = TB.CreateCall(ContTy, Target, S.Live);
+  if (F.getReturnType()->isVoidTy())
+    TB.CreateRetVoid();
+  else
+    TB.CreateRet(Call);
+  H->getTerminator()->eraseFromParent();
+  IRBuilder<>(H).CreateCondBr(Go, Transfer, Rest,
+                              MDBuilder(C).createBranchWeights(1, 1 << 20));
+}
+
 // Adds a counter to the function: `__irjit_counters[unit] += 1` at entry (after the entry block's
-// allocas) and at each loop header (after its PHIs). No branch and no call: splitting blocks
-// would make -O0 code spill around every new block boundary. The runtime owns the counter array
-// and polls it to find hot functions.
-void instrument(Function &F, const IrjitUnitOptions &Opts) {
+// allocas) and at each loop header (after its PHIs) that is not an OSR site. No branch and no
+// call: splitting blocks would make -O0 code spill around every new block boundary. The runtime
+// owns the counter array and polls it to find hot functions. With OSR on, loop headers are OSR
+// sites instead (see above), each with a count of its own.
+void instrument(Function &F, IrjitUnitOptions &Opts) {
   Module &M = *F.getParent();
   LLVMContext &C = M.getContext();
   Type *I32 = Type::getInt32Ty(C);
@@ -255,15 +485,34 @@ void instrument(Function &F, const IrjitUnitOptions &Opts) {
 
   DominatorTree DT(F);
   LoopInfo LI(DT);
+  std::vector<OsrSite> Sites;
+  if (Opts.OsrLimit)
+    Sites = osrSites(F, DT, LI);
+  bool Osr = !Sites.empty() && Sites.size() <= Opts.OsrLimit;
+  Opts.OsrSitesOut = Osr ? Sites.size() : 0;
+
   SmallVector<Instruction *, 8> Points;
   Instruction *AfterAllocas = &*F.getEntryBlock().getFirstInsertionPt();
   while (isa<AllocaInst>(AfterAllocas))
     AfterAllocas = AfterAllocas->getNextNode();
   Points.push_back(AfterAllocas);
+  unsigned K = 0;
   for (Loop *L : LI.getLoopsInPreorder()) {
+    bool Site = Osr && Sites[K++].Eligible;
     BasicBlock::iterator At = L->getHeader()->getFirstInsertionPt();
-    if (At != L->getHeader()->end())
+    if (!Site && At != L->getHeader()->end())
       Points.push_back(&*At);
+  }
+  if (Osr) {
+    PointerType *Ptr = PointerType::getUnqual(C);
+    StructType *RecordTy = StructType::get(C, {Ptr, I32, I32});
+    auto *SitesGV = cast<GlobalVariable>(
+        M.getOrInsertGlobal("__irjit_osr_sites", ArrayType::get(RecordTy, 0)));
+    SitesGV->setVisibility(GlobalValue::HiddenVisibility);
+    SitesGV->setDSOLocal(true);
+    for (unsigned I = 0; I < Sites.size(); ++I)
+      if (Sites[I].Eligible)
+        instrumentOsrSite(F, Sites[I], Opts.OsrBase + I, SitesGV, RecordTy);
   }
   for (Instruction *At : Points) {
     IRBuilder<> IRB(At);
@@ -291,13 +540,170 @@ bool importable(const Function &G, unsigned MaxSize) {
 
 } // namespace
 
+namespace {
+
+// Declares (as available_externally) the small direct callees of `F` worth copying into its
+// unit for inlining, before F's body is visited, so that F's calls map to the copies.
+void declareImports(UnitBuilder &B, Function &F, const IrjitUnitOptions &Opts,
+                    SmallVectorImpl<std::pair<Function *, Function *>> &Imports) {
+  if (!Opts.MaxImports)
+    return;
+  for (Instruction &I : instructions(F)) {
+    auto *CB = dyn_cast<CallBase>(&I);
+    Function *G = CB ? CB->getCalledFunction() : nullptr;
+    if (!G || G == &F || B.VMap.count(G) || Imports.size() >= Opts.MaxImports)
+      continue;
+    if (G->isDeclaration() || G->hasAvailableExternallyLinkage())
+      continue;
+    if (Error E = G->materialize()) {
+      consumeError(std::move(E));
+      continue;
+    }
+    if (!importable(*G, Opts.ImportSize))
+      continue;
+    stripDebugInfo(*G);
+    Function *NG = Function::Create(G->getFunctionType(), GlobalValue::AvailableExternallyLinkage,
+                                    G->getAddressSpace(), G->getName(), &B.Dst);
+    NG->copyAttributesFrom(G);
+    NG->setLinkage(GlobalValue::AvailableExternallyLinkage);
+    NG->setVisibility(GlobalValue::DefaultVisibility);
+    NG->setPersonalityFn(nullptr);
+    NG->setPrefixData(nullptr);
+    NG->setPrologueData(nullptr);
+    NG->setComdat(nullptr);
+    B.VMap[G] = NG;
+    Imports.push_back({G, NG});
+  }
+}
+
+// Copies `From`'s body into `To` (in the unit's module), through the builder's value map.
+void cloneBody(UnitBuilder &B, Function &From, Function &To) {
+  auto DestArg = To.arg_begin();
+  for (const Argument &A : From.args()) {
+    DestArg->setName(A.getName());
+    B.VMap[&A] = &*DestArg++;
+  }
+  SmallVector<ReturnInst *, 8> Returns;
+  CloneFunctionInto(&To, &From, B.VMap, CloneFunctionChangeType::DifferentModule, Returns);
+}
+
+// Builds the unit of the OSR continuation of `F`'s loop site `Site`: a function
+// `F.irjit.osr.Site` taking the values live at the loop header (see osrLiveValues) and running
+// the rest of F from there. Its new entry block feeds those values in: as incoming values of the
+// header's phis, or merged (SSAUpdater) with the cloned definitions they stand for. Variables
+// whose address never escapes are copied into variables of the continuation, which the optimizer
+// promotes to registers; the others keep their identity (their tier-0 frame stays alive below the
+// continuation, which returns into it). The code before the loop becomes unreachable and goes.
+LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, unsigned Site,
+                                   const IrjitUnitOptions &Opts, char **err) {
+  LLVMContext &C = Src.getContext();
+  DominatorTree DT(F);
+  LoopInfo LI(DT);
+  std::vector<OsrSite> Sites = osrSites(F, DT, LI);
+  if (Site >= Sites.size() || !Sites[Site].Eligible) {
+    *err = message("function '" + F.getName().str() + "' has no OSR entry at loop " +
+                   std::to_string(Site));
+    return nullptr;
+  }
+  OsrSite &S = Sites[Site];
+  std::string Name = F.getName().str() + ".irjit.osr." + std::to_string(Site);
+  auto Dst = std::make_unique<Module>(Name, C);
+  copyModuleHeader(Src, *Dst);
+  UnitBuilder B(Src, *Dst);
+  B.declare(&F);
+  SmallVector<std::pair<Function *, Function *>, 8> Imports;
+  declareImports(B, F, Opts, Imports);
+  B.visitFunctionBody(F);
+  for (auto [G, NG] : Imports)
+    B.visitFunctionBody(*G);
+  if (!B.Error.empty()) {
+    *err = message(B.Error);
+    return nullptr;
+  }
+
+  SmallVector<Type *, 16> Types;
+  DenseMap<const Value *, unsigned> Position;
+  for (Value *V : S.Live) {
+    Position[V] = Types.size();
+    Types.push_back(V->getType());
+  }
+  FunctionType *ContTy = FunctionType::get(F.getReturnType(), Types, false);
+  Function *NF = Function::Create(ContTy, GlobalValue::ExternalLinkage, F.getAddressSpace(), Name,
+                                  Dst.get());
+  for (Argument &A : F.args()) {
+    auto It = Position.find(&A);
+    B.VMap[&A] = It != Position.end() ? static_cast<Value *>(NF->getArg(It->second))
+                                      : PoisonValue::get(A.getType());
+  }
+  SmallVector<ReturnInst *, 8> Returns;
+  CloneFunctionInto(NF, &F, B.VMap, CloneFunctionChangeType::DifferentModule, Returns);
+  // F's function and return attributes; none of its parameters' (byval, sret... are F's ABI).
+  AttributeList Attrs = F.getAttributes();
+  NF->setAttributes(AttributeList::get(C, Attrs.getFnAttrs(), Attrs.getRetAttrs(), {}));
+  NF->removeFnAttr(Attribute::AllocSize);
+  NF->setLinkage(GlobalValue::ExternalLinkage);
+  NF->setVisibility(GlobalValue::HiddenVisibility);
+  NF->setDSOLocal(true);
+  NF->setComdat(nullptr);
+
+  BasicBlock *Entry = BasicBlock::Create(C, "osr.entry", NF, &NF->getEntryBlock());
+  auto *Header = cast<BasicBlock>(B.VMap[S.Header]);
+  // The edge into the header exists before any SSA rewriting, which must see it.
+  IRBuilder<> EB(BranchInst::Create(Header, Entry));
+  const DataLayout &DL = Dst->getDataLayout();
+  // The header's phis first: SSAUpdater takes a block's predecessors from its phis.
+  for (unsigned I = 0; I < S.Live.size(); ++I) {
+    NF->getArg(I)->setName(S.Live[I]->getName() + ".osr");
+    if (auto *P = dyn_cast<PHINode>(S.Live[I]); P && P->getParent() == S.Header)
+      cast<PHINode>(B.VMap[P])->addIncoming(NF->getArg(I), Entry);
+  }
+  for (unsigned I = 0; I < S.Live.size(); ++I) {
+    Value *V = S.Live[I];
+    Argument *In = NF->getArg(I);
+    if (isa<Argument>(V) || (isa<PHINode>(V) && cast<PHINode>(V)->getParent() == S.Header))
+      continue;
+    auto *Def = cast<Instruction>(B.VMap[V]);
+    Value *Value = In;
+    auto *AI = dyn_cast<AllocaInst>(V);
+    if (AI && AI->isStaticAlloca() && !addressEscapes(AI) && !derivedLive(AI, Position)) {
+      uint64_t Count = cast<ConstantInt>(AI->getArraySize())->getZExtValue();
+      uint64_t Size = DL.getTypeAllocSize(AI->getAllocatedType()) * Count;
+      AllocaInst *Local = EB.CreateAlloca(AI->getAllocatedType(), AI->getArraySize(),
+                                          AI->getName() + ".osr.local");
+      Local->setAlignment(AI->getAlign());
+      EB.CreateMemCpy(Local, AI->getAlign(), In, AI->getAlign(), Size);
+      Value = Local;
+    }
+    SSAUpdater SSA;
+    SSA.Initialize(Def->getType(), Def->getName());
+    SSA.AddAvailableValue(Entry, Value);
+    SSA.AddAvailableValue(Def->getParent(), Def);
+    SmallVector<Use *, 16> Uses;
+    for (Use &U : Def->uses())
+      Uses.push_back(&U);
+    for (Use *U : Uses) {
+      auto *User = cast<Instruction>(U->getUser());
+      BasicBlock *At = User->getParent();
+      if (auto *P = dyn_cast<PHINode>(User))
+        At = P->getIncomingBlock(*U);
+      if (At != Def->getParent())
+        SSA.RewriteUse(*U);
+    }
+  }
+  removeUnreachableBlocks(*NF);
+  for (auto [G, NG] : Imports)
+    cloneBody(B, *G, *NG);
+  return wrap(Dst.release());
+}
+
+} // namespace
+
 // Builds a module holding function `Fn` (plus the global variables in `Owned`, whose initializers
 // use Fn's block addresses) and declarations of everything they reference; with options, also
 // copies of small callees to inline and tier-0 counters. The source function is materialized and
 // its debug info stripped.
 LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValueRef *Owned,
-                                     unsigned NumOwned, const IrjitUnitOptions *Opts,
-                                     char **err) {
+                                     unsigned NumOwned, IrjitUnitOptions *Opts, char **err) {
   Module &Src = *unwrap(M);
   Function &F = *unwrap<Function>(Fn);
   if (Error E = F.materialize()) {
@@ -305,6 +711,8 @@ LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValue
     return nullptr;
   }
   stripDebugInfo(F);
+  if (Opts->OsrEntry)
+    return buildOsrContinuation(Src, F, Opts->OsrEntry - 1, *Opts, err);
 
   auto Dst = std::make_unique<Module>(F.getName(), Src.getContext());
   copyModuleHeader(Src, *Dst);
@@ -329,38 +737,8 @@ LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValue
     OwnedVars.push_back(NV);
   }
 
-  // Callees to copy in for inlining: defined before F's body is visited, so that F's calls map
-  // to the copies.
   SmallVector<std::pair<Function *, Function *>, 8> Imports;
-  if (Opts->MaxImports) {
-    for (Instruction &I : instructions(F)) {
-      auto *CB = dyn_cast<CallBase>(&I);
-      Function *G = CB ? CB->getCalledFunction() : nullptr;
-      if (!G || G == &F || B.VMap.count(G) || Imports.size() >= Opts->MaxImports)
-        continue;
-      if (G->isDeclaration() || G->hasAvailableExternallyLinkage())
-        continue;
-      if (Error E = G->materialize()) {
-        consumeError(std::move(E));
-        continue;
-      }
-      if (!importable(*G, Opts->ImportSize))
-        continue;
-      stripDebugInfo(*G);
-      Function *NG = Function::Create(G->getFunctionType(), GlobalValue::AvailableExternallyLinkage,
-                                      G->getAddressSpace(), G->getName(), Dst.get());
-      NG->copyAttributesFrom(G);
-      NG->setLinkage(GlobalValue::AvailableExternallyLinkage);
-      NG->setVisibility(GlobalValue::DefaultVisibility);
-      NG->setPersonalityFn(nullptr);
-      NG->setPrefixData(nullptr);
-      NG->setPrologueData(nullptr);
-      NG->setComdat(nullptr);
-      B.VMap[G] = NG;
-      Imports.push_back({G, NG});
-    }
-  }
-
+  declareImports(B, F, *Opts, Imports);
   for (unsigned I = 0; I < NumOwned; ++I)
     B.visitConstant(unwrap<GlobalVariable>(Owned[I])->getInitializer());
   B.visitFunctionBody(F);
@@ -371,15 +749,6 @@ LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValue
     return nullptr;
   }
 
-  auto cloneBody = [&](Function &From, Function &To) {
-    auto DestArg = To.arg_begin();
-    for (const Argument &A : From.args()) {
-      DestArg->setName(A.getName());
-      B.VMap[&A] = &*DestArg++;
-    }
-    SmallVector<ReturnInst *, 8> Returns;
-    CloneFunctionInto(&To, &From, B.VMap, CloneFunctionChangeType::DifferentModule, Returns);
-  };
   // Moving the body: the blocks and instructions change module in place, their operands are
   // remapped to the unit's declarations. Not with variables living with the function (their
   // initializers name its blocks) or imports (their bodies map through the copied blocks).
@@ -417,14 +786,15 @@ LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValue
   if (Opts->Consume && NumOwned == 0 && Imports.empty() && !TakenBlocks)
     moveBody(F, *NF);
   else
-    cloneBody(F, *NF);
+    cloneBody(B, F, *NF);
   for (auto [G, NG] : Imports)
-    cloneBody(*G, *NG);
+    cloneBody(B, *G, *NG);
 
   for (unsigned I = 0; I < NumOwned; ++I) {
     auto *V = unwrap<GlobalVariable>(Owned[I]);
     OwnedVars[I]->setInitializer(MapValue(V->getInitializer(), B.VMap));
   }
+  Opts->OsrSitesOut = 0;
   if (Opts->Counters)
     instrument(*NF, *Opts);
   return wrap(Dst.release());

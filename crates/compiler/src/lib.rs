@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use irjit_interface::{
-    CompileError, CompileRequest, CompiledUnit, OptLevel, ProgramLayout, UnitCompiler, UnitId,
+    CompileError, CompileRequest, CompiledUnit, OptLevel, Osr, ProgramLayout, UnitCompiler, UnitId,
 };
 
 pub use load::is_bitcode;
@@ -122,10 +122,12 @@ impl Compiler {
         self.codegen.cpu()
     }
 
+    /// Builds a unit's module; `osr_sites` receives the OSR site records its code uses.
     fn build_unit(
         &mut self,
         unit: UnitId,
         request: &CompileRequest,
+        osr_sites: &mut u32,
     ) -> Result<llvm::Module, CompileError> {
         let info = &self.split.layout.units[unit.index()];
         let built = match &self.split.sources[unit.index()] {
@@ -137,7 +139,7 @@ impl Compiler {
                     )));
                 }
                 self.consumed[unit.index()] = request.last_use;
-                let options = shim::UnitOptions {
+                let mut options = shim::UnitOptions {
                     counters: u32::from(request.counters),
                     unit: unit.0,
                     max_imports: if request.inline_callees {
@@ -148,8 +150,19 @@ impl Compiler {
                     import_size: IMPORT_SIZE,
                     recompile: request.recompile as u32,
                     consume: u32::from(request.last_use),
+                    ..Default::default()
                 };
-                shim::extract_function(&self.module, *function, owned, &options)
+                match request.osr {
+                    Osr::None => {}
+                    Osr::Sites { base, limit } => {
+                        options.osr_base = base;
+                        options.osr_limit = limit;
+                    }
+                    Osr::Entry { site } => options.osr_entry = site + 1,
+                }
+                let built = shim::extract_function(&self.module, *function, owned, &mut options);
+                *osr_sites = options.osr_sites_out;
+                built
             }
             split::UnitSource::Globals { skip } => shim::extract_globals(&self.module, skip),
         };
@@ -162,6 +175,19 @@ impl Compiler {
                 format!("{message}: {diagnostics}")
             },
         })?;
+        if let Some(dir) = std::env::var_os("IRJIT_DUMP_IR") {
+            // A debugging aid: each unit's IR as built, before optimization.
+            let file = std::path::Path::new(&dir).join(format!(
+                "{}.{}{}.ll",
+                info.name,
+                request.level,
+                match request.osr {
+                    Osr::Entry { site } => format!(".osr{site}"),
+                    _ => String::new(),
+                }
+            ));
+            module.print_to_file(&file);
+        }
         let _span = tracing::trace_span!("verify").entered();
         module.verify().map_err(|message| CompileError::Verify {
             path: format!("{} (function {})", self.name, info.name),
@@ -198,9 +224,10 @@ impl UnitCompiler for Compiler {
         let name = info.name.clone();
         let is_globals = matches!(info.kind, irjit_interface::UnitKind::Globals);
         let _span = tracing::debug_span!("compile", unit = %name, %level).entered();
+        let mut osr_sites = 0;
         let module = {
             let _span = tracing::trace_span!("extract").entered();
-            self.build_unit(unit, request)?
+            self.build_unit(unit, request, &mut osr_sites)?
         };
         if !is_globals && level > OptLevel::O0 {
             // At -O0 the pipeline would only run the always-inliner, which has no callee bodies
@@ -219,6 +246,7 @@ impl UnitCompiler for Compiler {
             level,
             object,
             compile_time,
+            osr_sites,
         })
     }
 }

@@ -130,6 +130,19 @@ impl Module {
         raw
     }
 
+    /// Writes the module's IR as text to `path` (best effort: a debugging aid).
+    pub(crate) fn print_to_file(&self, path: &std::path::Path) {
+        let Ok(path) = CString::new(path.to_string_lossy().into_owned()) else {
+            return;
+        };
+        let mut err = std::ptr::null_mut();
+        // SAFETY: valid module and path; the error message, if any, is ours to free.
+        unsafe {
+            LLVMPrintModuleToFile(self.0, path.as_ptr(), &mut err);
+            drop(Message::take_text(err, ""));
+        }
+    }
+
     /// The module's functions.
     pub(crate) fn functions(&self) -> impl Iterator<Item = LLVMValueRef> {
         // SAFETY: the module is valid; iteration functions accept any function of it.

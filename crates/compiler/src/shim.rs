@@ -27,7 +27,7 @@ mod ffi {
             f: LLVMValueRef,
             owned: *const LLVMValueRef,
             num_owned: u32,
-            options: *const UnitOptions,
+            options: *mut UnitOptions,
             err: *mut *mut c_char,
         ) -> LLVMModuleRef;
         pub fn irjit_extract_globals(
@@ -74,6 +74,14 @@ pub(crate) struct UnitOptions {
     /// Nonzero: move the function's IR into the unit instead of copying it (when nothing else
     /// will need it; the shim copies anyway where moving is not simple).
     pub consume: u32,
+    /// OSR sites: the unit's loop headers use records `osr_base..` of `__irjit_osr_sites`, at
+    /// most `osr_limit` of them (0: no OSR sites).
+    pub osr_base: u32,
+    pub osr_limit: u32,
+    /// Nonzero: build the OSR continuation of loop site `osr_entry - 1` instead.
+    pub osr_entry: u32,
+    /// Written back: site records the unit uses.
+    pub osr_sites_out: u32,
 }
 
 /// Loads every lazily read function body of `module`.
@@ -127,12 +135,13 @@ pub(crate) unsafe fn erase_global(global: LLVMValueRef) {
 }
 
 /// A new module (in `source`'s context) holding `function`, the `owned` global variables, and
-/// declarations of everything they reference.
+/// declarations of everything they reference (or, with `options.osr_entry`, the function's OSR
+/// continuation at that loop). Writes `options.osr_sites_out`.
 pub(crate) fn extract_function(
     source: &Module,
     function: LLVMValueRef,
     owned: &[LLVMValueRef],
-    options: &UnitOptions,
+    options: &mut UnitOptions,
 ) -> Result<Module, String> {
     let mut err = ptr::null_mut();
     // SAFETY: the function and owned variables belong to `source`, which is live; the options

@@ -143,6 +143,41 @@ pub struct CompileRequest {
     /// This compiler will not be asked for this unit again, nor to import its function into
     /// another unit: it may move the function's IR into the unit instead of copying it.
     pub last_use: bool,
+    /// On-stack replacement: give the function's loops OSR sites, or build a continuation.
+    pub osr: Osr,
+}
+
+/// The on-stack-replacement part of a compile request.
+///
+/// Tier-0 code with sites checks, at each loop header, a record of the runtime's
+/// `__irjit_osr_sites` array (`{ ptr continuation, i32 count, i32 unit }`, 16 bytes): it counts
+/// the iteration and, once the runtime has stored a continuation there, calls it with the values
+/// live at the header and returns what it returns. A continuation (symbol
+/// [`osr_continuation_name`]) is the rest of the function from that header, at the request's level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Osr {
+    /// Neither.
+    #[default]
+    None,
+    /// Number the function's loop sites from record `base`, using at most `limit` records
+    /// ([`CompiledUnit::osr_sites`] tells how many were used).
+    Sites {
+        /// The first record.
+        base: u32,
+        /// Records available from `base` on.
+        limit: u32,
+    },
+    /// Build the continuation entering the function's loop site `site` (0-based, in the order
+    /// of its records).
+    Entry {
+        /// The loop site.
+        site: u32,
+    },
+}
+
+/// The symbol of `function`'s OSR continuation at loop site `site`.
+pub fn osr_continuation_name(function: &str, site: u32) -> String {
+    format!("{function}.irjit.osr.{site}")
 }
 
 impl CompileRequest {
@@ -154,6 +189,7 @@ impl CompileRequest {
             inline_callees: false,
             recompile: false,
             last_use: false,
+            osr: Osr::None,
         }
     }
 }
@@ -169,6 +205,8 @@ pub struct CompiledUnit {
     pub object: Vec<u8>,
     /// Wall time spent in the compiler for this unit.
     pub compile_time: std::time::Duration,
+    /// OSR site records the unit's code uses (from the request's `Osr::Sites` base on).
+    pub osr_sites: u32,
 }
 
 /// Why the compiler could not deliver a unit or a program.

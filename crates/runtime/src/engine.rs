@@ -2,10 +2,12 @@
 //! function reachable through its stub, compiled up front (eager) or on its first call (lazy).
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use irjit_interface::{
-    CompileRequest, CompiledUnit, OptLevel, ProgramLayout, UnitCompiler, UnitId, UnitKind,
+    osr_continuation_name, CompileRequest, CompiledUnit, OptLevel, Osr, ProgramLayout,
+    UnitCompiler, UnitId, UnitKind,
 };
 
 use crate::error::{LinkError, RuntimeError};
@@ -14,7 +16,7 @@ use crate::host::HostResolver;
 use crate::link::{LinkedObject, Linker, ObjectInput};
 use crate::observe::{crash, perf_map::PerfMap};
 use crate::stubs::Stubs;
-use crate::tiers::{TierMode, TierOptions};
+use crate::tiers::{OsrTable, TierMode, TierOptions, OSR_RECORD_BYTES, OSR_SITES_MAX};
 
 /// How the engine compiles and links.
 #[derive(Clone, Debug)]
@@ -60,8 +62,12 @@ pub struct EngineStats {
     pub tier2_functions: usize,
     /// Tier-2 compiles in all (stress mode recompiles some functions more than once).
     pub tier2_compiles: usize,
-    /// Time the background threads spent compiling tier-2 code.
+    /// Time the background threads spent compiling tier-2 code (OSR continuations included).
     pub tier2_time: Duration,
+    /// Loop headers of tier-0 code that are OSR sites.
+    pub osr_sites: u64,
+    /// OSR continuations compiled and installed.
+    pub osr_continuations: u64,
     /// Time spent in the compiler.
     pub compile_time: Duration,
     /// Time spent linking.
@@ -106,7 +112,25 @@ pub struct Engine {
     perf_map: Option<PerfMap>,
     /// Tier-0 counters (adaptive mode).
     counters: Option<crate::tiers::Counters>,
+    /// OSR sites (adaptive mode with OSR).
+    osr: Option<OsrState>,
     stats: EngineStats,
+}
+
+/// The OSR sites handed out so far.
+struct OsrState {
+    table: OsrTable,
+    sites: Vec<OsrSite>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct OsrSite {
+    unit: UnitId,
+    /// The site's number within its function.
+    local: u32,
+    /// A continuation compile is under way, or done for good (installed or failed).
+    busy: bool,
+    done: bool,
 }
 
 impl Engine {
@@ -169,13 +193,36 @@ impl Engine {
         if options.tiers.stress {
             options.tiers.threshold = 1;
         }
-        let counters = if options.tiers.mode == TierMode::Adaptive {
+        let adaptive = options.tiers.mode == TierMode::Adaptive;
+        let osr = if adaptive && options.tiers.osr {
+            let bytes = vec![0u8; (u64::from(OSR_SITES_MAX) * OSR_RECORD_BYTES) as usize];
+            let addr = linker.define_data("__irjit_osr_sites", &bytes, 64)?;
+            let threshold =
+                options
+                    .tiers
+                    .threshold
+                    .max(1)
+                    .saturating_mul(if options.tiers.stress {
+                        1
+                    } else {
+                        crate::tiers::OSR_FACTOR
+                    });
+            OsrTable::publish(0);
+            Some(OsrState {
+                table: OsrTable { addr, threshold },
+                sites: Vec::new(),
+            })
+        } else {
+            None
+        };
+        let counters = if adaptive {
             let len = layout.units.len();
             let addr = linker.define_data("__irjit_counters", &vec![0u8; len * 4], 64)?;
             Some(crate::tiers::Counters {
                 addr,
                 len,
                 threshold: options.tiers.threshold.max(1),
+                osr: osr.as_ref().map(|o| o.table),
             })
         } else {
             None
@@ -193,6 +240,7 @@ impl Engine {
             index,
             perf_map,
             counters,
+            osr,
             stats,
         })
     }
@@ -262,6 +310,13 @@ impl Engine {
             TierMode::Adaptive => CompileRequest {
                 counters: true,
                 last_use: true,
+                osr: match &self.osr {
+                    Some(osr) if (osr.sites.len() as u32) < OSR_SITES_MAX => Osr::Sites {
+                        base: osr.sites.len() as u32,
+                        limit: OSR_SITES_MAX - osr.sites.len() as u32,
+                    },
+                    _ => Osr::None,
+                },
                 ..CompileRequest::at(OptLevel::O0)
             },
         }
@@ -279,7 +334,103 @@ impl Engine {
             }
         }
         self.units[unit.index()].tier = if request.level == OptLevel::O0 { 0 } else { 2 };
+        if let (Some(osr), Osr::Sites { base, limit }) = (&mut self.osr, request.osr) {
+            let used = compiled.osr_sites.min(limit);
+            debug_assert_eq!(base as usize, osr.sites.len());
+            for local in 0..used {
+                let site = base + local;
+                osr.table.unit(site).store(unit.0, Ordering::Relaxed);
+                osr.sites.push(OsrSite {
+                    unit,
+                    local,
+                    busy: false,
+                    done: false,
+                });
+            }
+            OsrTable::publish(osr.sites.len() as u32);
+            self.stats.osr_sites += u64::from(used);
+        }
         Ok(compiled)
+    }
+
+    /// Claims OSR site `site` for a background continuation compile; `None` when there is
+    /// nothing to do.
+    pub fn begin_osr(&mut self, site: u32) -> Option<(UnitId, CompileRequest)> {
+        let osr = self.osr.as_mut()?;
+        let state = osr.sites.get_mut(site as usize)?;
+        if state.busy || state.done {
+            return None;
+        }
+        state.busy = true;
+        Some((
+            state.unit,
+            CompileRequest {
+                inline_callees: true,
+                recompile: true,
+                osr: Osr::Entry { site: state.local },
+                ..CompileRequest::at(self.options.level)
+            },
+        ))
+    }
+
+    /// Links an OSR continuation and stores its address in the site's record: the tier-0 loop
+    /// enters it at its next iteration.
+    pub fn finish_osr(
+        &mut self,
+        site: u32,
+        compiled: CompiledUnit,
+        compile_time: Duration,
+    ) -> Result<(), RuntimeError> {
+        let Some(osr) = self.osr.as_mut() else {
+            return Ok(());
+        };
+        let state = &mut osr.sites[site as usize];
+        state.busy = false;
+        state.done = true;
+        let (unit, local) = (state.unit, state.local);
+        let table = osr.table;
+        self.stats.tier2_time += compile_time;
+        let name = osr_continuation_name(self.unit_name(unit), local);
+        let start = Instant::now();
+        let linked = self.linker.link(&[ObjectInput {
+            name: &name,
+            bytes: &compiled.object,
+        }])?;
+        self.stats.link_time += start.elapsed();
+        let mut entry = None;
+        for object in &linked {
+            for f in &object.functions {
+                crash::register_function(f.addr, f.size, &f.name);
+                if let Some(map) = &mut self.perf_map {
+                    map.add(f.addr, f.size, &f.name);
+                }
+                if f.name == name {
+                    entry = Some(f.addr);
+                }
+            }
+        }
+        let entry = entry.ok_or_else(|| {
+            RuntimeError::Link(LinkError::UndefinedSymbol {
+                symbol: name.clone(),
+                needed_by: "an OSR site".to_string(),
+            })
+        })?;
+        table.slot(site).store(entry, Ordering::Release);
+        self.stats.osr_continuations += 1;
+        tracing::debug!(continuation = %name, entry = format!("{entry:#x}"), "OSR ready");
+        Ok(())
+    }
+
+    /// Gives up on an OSR site (its continuation failed to compile): its loop stays in tier 0.
+    pub fn abandon_osr(&mut self, site: u32) {
+        if let Some(state) = self
+            .osr
+            .as_mut()
+            .and_then(|o| o.sites.get_mut(site as usize))
+        {
+            state.busy = false;
+            state.done = true;
+        }
     }
 
     /// Where the tier-0 counters are (adaptive mode).
@@ -349,6 +500,11 @@ impl Engine {
     pub fn forget_tier_ups_in_progress(&mut self) {
         for state in &mut self.units {
             state.tier_up_busy = false;
+        }
+        if let Some(osr) = &mut self.osr {
+            for site in &mut osr.sites {
+                site.busy = false;
+            }
         }
     }
 

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 use irjit_interface::UnitId;
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 
 use crate::engine::Engine;
 
@@ -152,11 +152,23 @@ pub fn running() -> Option<&'static Mutex<Engine>> {
 /// First calls are compiled on irjit's own compile thread, never on the calling thread: program
 /// threads may have small stacks, and a call from an exit handler comes after the C library has
 /// destroyed the calling thread's thread-local storage, which LLVM and Rust rely on.
+///
+/// Its lock and condition variables are the standard library's (one futex word each), not
+/// parking_lot's: those park threads in one process-wide table, which a fork can copy with a
+/// bucket locked by a thread the child does not have.
 #[derive(Default)]
 struct Service {
-    state: Mutex<ServiceState>,
-    requested: Condvar,
-    done: Condvar,
+    state: std::sync::Mutex<ServiceState>,
+    requested: std::sync::Condvar,
+    done: std::sync::Condvar,
+}
+
+impl Service {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ServiceState> {
+        // A panic while holding this lock ends the process (panic = abort in effect for irjit's
+        // own threads), so poisoning carries no information here.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 #[derive(Default)]
@@ -181,10 +193,13 @@ fn service() -> &'static Service {
 const COMPILE_THREAD_STACK: usize = 64 << 20;
 
 fn compile_thread(service: &'static Service) {
-    let mut state = service.state.lock();
+    let mut state = service.lock();
     loop {
         let Some(unit) = state.queue.pop_front() else {
-            service.requested.wait(&mut state);
+            state = service
+                .requested
+                .wait(state)
+                .unwrap_or_else(|e| e.into_inner());
             continue;
         };
         drop(state);
@@ -206,7 +221,7 @@ fn compile_thread(service: &'static Service) {
             }
             None => Err("no program is running".to_string()),
         };
-        state = service.state.lock();
+        state = service.lock();
         state.pending.remove(&unit);
         state.results.insert(unit, result);
         service.done.notify_all();
@@ -216,7 +231,7 @@ fn compile_thread(service: &'static Service) {
 /// Has the compile thread compile `unit`, waiting for it.
 fn request(unit: UnitId) -> Result<u64, String> {
     let service = service();
-    let mut state = service.state.lock();
+    let mut state = service.lock();
     if !state.started {
         state.started = true;
         std::thread::Builder::new()
@@ -233,14 +248,14 @@ fn request(unit: UnitId) -> Result<u64, String> {
             state.queue.push_back(unit);
             service.requested.notify_one();
         }
-        service.done.wait(&mut state);
+        state = service.done.wait(state).unwrap_or_else(|e| e.into_inner());
     }
 }
 
 extern "C" fn before_fork() {
-    // Both locks are held across fork(): the parent releases them, the child replaces them. So no
-    // compile is half done in the heap the child copies.
-    std::mem::forget(service().state.lock());
+    // The engine's lock is held across fork(): the parent releases it, the child replaces it. So
+    // no compile is half done in the heap the child copies. (The child replaces the compile
+    // service whatever state it is in.)
     if let Some(engine) = running() {
         std::mem::forget(engine.lock());
     }
@@ -251,8 +266,6 @@ extern "C" fn after_fork_parent() {
         // SAFETY: before_fork locked it in this thread and forgot the guard.
         unsafe { engine.force_unlock() };
     }
-    // SAFETY: as above.
-    unsafe { service().state.force_unlock() };
 }
 
 extern "C" fn after_fork_child() {

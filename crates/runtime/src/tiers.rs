@@ -9,9 +9,19 @@
 //! of its own (its own LLVM context), compile them at tier 2; the engine links the result and
 //! re-points the function's stub with one atomic store. Calls already running in tier-0 code
 //! finish there; new calls enter tier 2.
+//!
+//! On-stack replacement, for calls that never return while hot (a loop in `main`, an
+//! interpreter's dispatch loop): each loop header of tier-0 code is an OSR site with a record in
+//! `__irjit_osr_sites` (`{ continuation, count, unit }`), counting its iterations. The poller adds
+//! the counts to their functions' (so loops make a function hot) and queues a site whose count
+//! reaches [`OSR_FACTOR`] times the threshold: tier-2 code has no counters, so a count still
+//! growing that far comes from a tier-0 frame that stays in its loop. A background thread
+//! compiles the site's continuation (the rest of the function from that header, taking the
+//! values live there) and the engine stores its address in the record; the tier-0 loop sees it at
+//! its next iteration, calls it, and returns what it returns.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -44,6 +54,8 @@ pub struct TierOptions {
     pub compile_threads: usize,
     /// Test mode: threshold 1 and every function recompiled at tier 2 twice.
     pub stress: bool,
+    /// On-stack replacement in adaptive mode (`--no-osr` turns it off).
+    pub osr: bool,
     /// Makes the background threads' compilers (required for [`TierMode::Adaptive`]).
     pub factory: Option<CompilerFactory>,
 }
@@ -55,6 +67,7 @@ impl std::fmt::Debug for TierOptions {
             .field("threshold", &self.threshold)
             .field("compile_threads", &self.compile_threads)
             .field("stress", &self.stress)
+            .field("osr", &self.osr)
             .finish_non_exhaustive()
     }
 }
@@ -66,6 +79,7 @@ impl Default for TierOptions {
             threshold: DEFAULT_THRESHOLD,
             compile_threads: 1,
             stress: false,
+            osr: true,
             factory: None,
         }
     }
@@ -74,6 +88,58 @@ impl Default for TierOptions {
 /// Entries plus loop iterations before a function is recompiled at tier 2.
 pub const DEFAULT_THRESHOLD: u32 = 2000;
 
+/// A loop site's iterations that call for its OSR continuation, as a multiple of the threshold.
+pub const OSR_FACTOR: u32 = 50;
+
+/// OSR site records in `__irjit_osr_sites` (16 bytes each); loops beyond them get no site.
+pub const OSR_SITES_MAX: u32 = 1 << 16;
+
+/// Bytes of one OSR site record: `{ u64 continuation, u32 count, u32 unit }`.
+pub const OSR_RECORD_BYTES: u64 = 16;
+
+/// Site records handed out so far (published by the engine for the poller).
+static OSR_SITES_USED: AtomicU32 = AtomicU32::new(0);
+
+/// The OSR site table.
+#[derive(Clone, Copy, Debug)]
+pub struct OsrTable {
+    /// Address of `__irjit_osr_sites`.
+    pub addr: u64,
+    /// Count that calls for a site's continuation.
+    pub threshold: u32,
+}
+
+impl OsrTable {
+    fn record(&self, site: u32) -> u64 {
+        self.addr + u64::from(site) * OSR_RECORD_BYTES
+    }
+
+    /// The continuation slot of a site record.
+    pub fn slot(&self, site: u32) -> &'static AtomicU64 {
+        // SAFETY: records live in the heap's data region for the process's life, 16-byte
+        // aligned; the slot is only accessed atomically by the runtime (tier-0 code reads it).
+        unsafe { AtomicU64::from_ptr(self.record(site) as *mut u64) }
+    }
+
+    /// The iteration count of a site record.
+    fn count(&self, site: u32) -> &'static AtomicU32 {
+        // SAFETY: as for `slot`; tier-0 code increments the count non-atomically, and a count
+        // off by a few does not matter.
+        unsafe { AtomicU32::from_ptr((self.record(site) + 8) as *mut u32) }
+    }
+
+    /// The unit field of a site record.
+    pub fn unit(&self, site: u32) -> &'static AtomicU32 {
+        // SAFETY: as for `slot`.
+        unsafe { AtomicU32::from_ptr((self.record(site) + 12) as *mut u32) }
+    }
+
+    /// Publishes that records `..used` are filled in.
+    pub fn publish(used: u32) {
+        OSR_SITES_USED.store(used, Ordering::Release);
+    }
+}
+
 /// The queue of hot functions, behind a pointer so that a forked child starts a fresh one (its
 /// copy could list waiters that exist only in the parent).
 struct Queue {
@@ -81,9 +147,18 @@ struct Queue {
     wake: Condvar,
 }
 
+/// Work for the background threads.
+#[derive(Clone, Copy, Debug)]
+enum Job {
+    /// Recompile a hot function at tier 2.
+    TierUp(UnitId),
+    /// Build the continuation of a hot loop site.
+    Osr(u32),
+}
+
 #[derive(Default)]
 struct QueueState {
-    hot: VecDeque<UnitId>,
+    hot: VecDeque<Job>,
     started: bool,
 }
 
@@ -124,6 +199,8 @@ pub struct Counters {
     pub len: usize,
     /// Count that makes a function hot.
     pub threshold: u32,
+    /// The OSR sites (with OSR on).
+    pub osr: Option<OsrTable>,
 }
 
 const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(1);
@@ -134,18 +211,38 @@ pub(crate) fn start_poller(counters: Counters) {
         .name("irjit-tier-poll".to_string())
         .spawn(move || {
             let mut queued = vec![false; counters.len];
+            let mut osr_queued: Vec<bool> = Vec::new();
+            let mut heat = vec![0u64; counters.len];
             loop {
                 std::thread::sleep(POLL_INTERVAL);
-                for (unit, queued) in queued.iter_mut().enumerate() {
-                    if *queued {
-                        continue;
-                    }
+                for (unit, heat) in heat.iter_mut().enumerate() {
                     let counter = (counters.addr + unit as u64 * 4) as *const u32;
-                    // SAFETY: the counter array lives in the heap's data region for the process's
-                    // life; an aligned 32-bit read sees some recent value of a counter the program
-                    // increments (a count off by a few does not matter).
-                    let count = unsafe { std::ptr::read_volatile(counter) };
-                    if count >= counters.threshold {
+                    // SAFETY: the counter array lives in the heap's data region for the
+                    // process's life; an aligned 32-bit read sees some recent value of a counter
+                    // the program increments (a count off by a few does not matter).
+                    *heat = u64::from(unsafe { std::ptr::read_volatile(counter) });
+                }
+                if let Some(osr) = counters.osr {
+                    let used = OSR_SITES_USED.load(Ordering::Acquire);
+                    osr_queued.resize(used as usize, false);
+                    for site in 0..used {
+                        let count = osr.count(site).load(Ordering::Relaxed);
+                        let unit = osr.unit(site).load(Ordering::Relaxed) as usize;
+                        if let Some(heat) = heat.get_mut(unit) {
+                            *heat += u64::from(count);
+                        }
+                        let queued = &mut osr_queued[site as usize];
+                        if !*queued
+                            && count >= osr.threshold
+                            && osr.slot(site).load(Ordering::Relaxed) == 0
+                        {
+                            *queued = true;
+                            push(Job::Osr(site));
+                        }
+                    }
+                }
+                for (unit, queued) in queued.iter_mut().enumerate() {
+                    if !*queued && heat[unit] >= u64::from(counters.threshold) {
                         *queued = true;
                         notify_hot(unit as u32);
                     }
@@ -159,9 +256,13 @@ pub(crate) fn start_poller(counters: Counters) {
 
 /// Queues a hot function for tier 2.
 pub(crate) fn notify_hot(unit: u32) {
+    push(Job::TierUp(UnitId(unit)));
+}
+
+fn push(job: Job) {
     let q = queue();
     let mut state = q.state.lock();
-    state.hot.push_back(UnitId(unit));
+    state.hot.push_back(job);
     if !state.started {
         state.started = true;
         drop(state);
@@ -196,11 +297,11 @@ fn tier2_thread(factory: CompilerFactory) {
     let mut compiler: Option<Box<dyn UnitCompiler>> = None;
     let q = queue();
     loop {
-        let unit = {
+        let job = {
             let mut state = q.state.lock();
             loop {
-                if let Some(unit) = state.hot.pop_front() {
-                    break unit;
+                if let Some(job) = state.hot.pop_front() {
+                    break job;
                 }
                 q.wake.wait(&mut state);
             }
@@ -213,7 +314,11 @@ fn tier2_thread(factory: CompilerFactory) {
         };
         // Decide under the lock, compile outside it: the program's first calls keep being
         // served while this thread runs LLVM.
-        let Some(request) = engine.lock().begin_tier_up(unit) else {
+        let claimed = match job {
+            Job::TierUp(unit) => engine.lock().begin_tier_up(unit).map(|r| (unit, r)),
+            Job::Osr(site) => engine.lock().begin_osr(site),
+        };
+        let Some((unit, request)) = claimed else {
             continue;
         };
         if compiler.is_none() {
@@ -221,7 +326,11 @@ fn tier2_thread(factory: CompilerFactory) {
                 Ok(c) => compiler = Some(c),
                 Err(e) => {
                     tracing::warn!("tier 2 disabled: cannot load the program again: {e}");
-                    engine.lock().abandon_tier_up(unit);
+                    let mut engine = engine.lock();
+                    match job {
+                        Job::TierUp(unit) => engine.abandon_tier_up(unit),
+                        Job::Osr(site) => engine.abandon_osr(site),
+                    }
                     return;
                 }
             }
@@ -233,21 +342,33 @@ fn tier2_thread(factory: CompilerFactory) {
             .compile(unit, &request);
         let elapsed = start.elapsed();
         let mut engine = engine.lock();
-        match result {
-            Ok(compiled) => {
+        match (job, result) {
+            (Job::TierUp(_), Ok(compiled)) => {
                 if let Err(e) = engine.finish_tier_up(compiled, elapsed) {
                     tracing::warn!(function = engine.unit_name(unit), "tier-up failed: {e}");
                 }
             }
-            Err(e) => {
+            (Job::Osr(site), Ok(compiled)) => {
+                if let Err(e) = engine.finish_osr(site, compiled, elapsed) {
+                    tracing::warn!(function = engine.unit_name(unit), "OSR failed: {e}");
+                }
+            }
+            (Job::TierUp(_), Err(e)) => {
                 tracing::warn!(
                     function = engine.unit_name(unit),
                     "tier-2 compile failed: {e}"
                 );
                 engine.abandon_tier_up(unit);
             }
+            (Job::Osr(site), Err(e)) => {
+                tracing::warn!(
+                    function = engine.unit_name(unit),
+                    "OSR continuation failed: {e}"
+                );
+                engine.abandon_osr(site);
+            }
         }
-        if engine.wants_another_tier_up(unit) {
+        if matches!(job, Job::TierUp(_)) && engine.wants_another_tier_up(unit) {
             drop(engine);
             notify_hot(unit.0);
         }

@@ -52,6 +52,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = irjit_runtime::tiers::DEFAULT_THRESHOLD)]
     tier_threshold: u32,
 
+    /// No on-stack replacement: a hot loop in a call that started in tier 0 stays there (adaptive
+    /// mode).
+    #[arg(long)]
+    no_osr: bool,
+
     /// Background tier-2 compile threads (default: one less than the cores, at least one).
     #[arg(long, value_name = "N")]
     compile_threads: Option<usize>,
@@ -150,6 +155,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| cores.saturating_sub(1))
             .max(1),
         stress: std::env::var_os("IRJIT_STRESS_TIERUP").is_some_and(|v| v == "1"),
+        osr: !args.no_osr,
         factory: Some(factory),
     };
     let mut engine = Engine::new(
@@ -211,12 +217,15 @@ fn print_stats(
     );
     eprintln!(
         "irjit: stats: tiers: {} functions first at tier 0, {} first at tier 2 ({level}); \
-         {} moved to tier 2 in the background ({} compiles, {:.3} ms)",
+         {} moved to tier 2 in the background ({} compiles, {:.3} ms); \
+         OSR: {} loop sites, {} continuations",
         s.tier0_functions,
         s.functions_compiled - s.tier0_functions,
         s.tier2_functions,
         s.tier2_compiles,
-        s.tier2_time.as_secs_f64() * 1e3
+        s.tier2_time.as_secs_f64() * 1e3,
+        s.osr_sites,
+        s.osr_continuations
     );
     eprintln!(
         "irjit: stats: units defined {}, compiled {}",

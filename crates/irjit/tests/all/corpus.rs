@@ -193,9 +193,76 @@ fn check(program: &Program, mode: Mode) -> Result<(), Failed> {
     Ok(())
 }
 
+/// What an OSR trial expects of the continuations count.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// At least one loop entered OSR.
+    Some,
+    /// None did (`--no-osr`).
+    None,
+    /// Either: at -O2, inlining can merge a loop into a function OSR refuses (setjmp).
+    Any,
+}
+
+/// The OSR programs (`osr_*`, `cxx_osr_*`), with output and status equal to native: from -O0
+/// bitcode at least one loop must have entered its OSR continuation (`--stats`); from -O2
+/// bitcode output must be right; with `--no-osr` no continuation may exist.
+fn check_osr(program: &Program, level: &'static str, expect: Expect) -> Result<(), Failed> {
+    let osr = !matches!(expect, Expect::None);
+    let want = run_native(program)?;
+    let bc = bitcode(program, level)?;
+    let mut cmd = Command::new(support::irjit());
+    cmd.arg("run").arg("--stats");
+    if !osr {
+        cmd.arg("--no-osr");
+    }
+    cmd.arg(&bc).args(&program.args);
+    environment(&mut cmd);
+    let got = support::run(cmd, &program.stdin, Duration::from_secs(300))?;
+    if want.status != got.status || want.stdout != got.stdout {
+        return Err(format!(
+            "{} (OSR {level}): output or status differs from native ({:?} vs {:?})",
+            program.name, want.status, got.status
+        )
+        .into());
+    }
+    let stderr = String::from_utf8_lossy(&got.stderr);
+    let continuations = stderr
+        .split(" continuations")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .ok_or_else(|| format!("no OSR figures in --stats:\n{stderr}"))?;
+    match (expect, continuations) {
+        (Expect::Some, 0) => {
+            Err(format!("{}: no loop entered OSR:\n{stderr}", program.name).into())
+        }
+        (Expect::None, n) if n > 0 => {
+            Err(format!("{}: --no-osr built {n} continuations", program.name).into())
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn trials() -> Vec<Trial> {
     let programs = discover();
     let mut trials = Vec::new();
+    for program in &programs {
+        if !(program.name.starts_with("osr_") || program.name.starts_with("cxx_osr_")) {
+            continue;
+        }
+        for (name, level, expect) in [
+            ("osr_bc_O0", "-O0", Expect::Some),
+            ("osr_bc_O2", "-O2", Expect::Any),
+            ("no_osr_bc_O0", "-O0", Expect::None),
+        ] {
+            let p = program.clone();
+            trials.push(Trial::test(
+                format!("corpus::{}::{name}", program.name),
+                move || check_osr(&p, level, expect),
+            ));
+        }
+    }
     for program in programs {
         for &mode in MODES {
             let p = program.clone();
