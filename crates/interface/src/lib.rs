@@ -180,6 +180,13 @@ pub fn osr_continuation_name(function: &str, site: u32) -> String {
     format!("{function}.irjit.osr.{site}")
 }
 
+/// Whether `symbol` names an OSR continuation (see [`osr_continuation_name`]).
+pub fn is_osr_continuation(symbol: &str) -> bool {
+    symbol
+        .rsplit_once(".irjit.osr.")
+        .is_some_and(|(_, site)| !site.is_empty() && site.bytes().all(|b| b.is_ascii_digit()))
+}
+
 impl CompileRequest {
     /// A plain compile at `level`: no counters, no imports.
     pub fn at(level: OptLevel) -> CompileRequest {

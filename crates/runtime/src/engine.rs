@@ -13,10 +13,18 @@ use irjit_interface::{
 use crate::error::{LinkError, RuntimeError};
 use crate::heap::{CodeHeap, Region};
 use crate::host::HostResolver;
-use crate::link::{LinkedObject, Linker, ObjectInput};
+use crate::link::{LinkedObject, Linker, ObjectInput, Unloadable};
 use crate::observe::{crash, perf_map::PerfMap};
+use crate::reclaim::Retired;
 use crate::stubs::Stubs;
 use crate::tiers::{OsrTable, TierMode, TierOptions, OSR_RECORD_BYTES, OSR_SITES_MAX};
+
+/// Superseded code bytes that call for a reclamation round at once. Otherwise a round runs when
+/// the background threads run out of work, or after a tier-up once [`RECLAIM_INTERVAL`] has
+/// passed since the last round (and after every tier-up in stress mode).
+const RECLAIM_MIN_BYTES: u64 = 64 << 10;
+/// See [`RECLAIM_MIN_BYTES`]. A round costs about 0.1 ms for a few threads with small stacks.
+const RECLAIM_INTERVAL: Duration = Duration::from_millis(20);
 
 /// How the engine compiles and links.
 #[derive(Clone, Debug)]
@@ -72,8 +80,21 @@ pub struct EngineStats {
     pub compile_time: Duration,
     /// Time spent linking.
     pub link_time: Duration,
-    /// Bytes of code placed in the heap.
+    /// Bytes of code placed in the heap: the code region's extent (its high-water mark, which
+    /// freed space is reused below).
     pub code_bytes: u64,
+    /// Bytes of code in use now (superseded code not yet freed included).
+    pub code_live: u64,
+    /// Bytes of superseded code waiting to be freed.
+    pub code_superseded: u64,
+    /// Bytes of code freed in all.
+    pub code_freed: u64,
+    /// Bytes of code placed in all (freed and reused space counted each time).
+    pub code_placed: u64,
+    /// Reclamation rounds run, and those of them that were inconclusive.
+    pub reclaim_rounds: u64,
+    /// See `reclaim_rounds`.
+    pub reclaim_inconclusive: u64,
     /// Bytes of read-only data (constants, GOT, unwind tables, stub slots).
     pub read_only_bytes: u64,
     /// Bytes of writable data.
@@ -114,6 +135,14 @@ pub struct Engine {
     counters: Option<crate::tiers::Counters>,
     /// OSR sites (adaptive mode with OSR).
     osr: Option<OsrState>,
+    /// Each unit's current code, and whether it is tier 0.
+    versions: Vec<Option<(Unloadable, bool)>>,
+    /// Continuations of each unit's tier-0 OSR sites while that code is current.
+    continuations: Vec<Vec<Unloadable>>,
+    /// Superseded code waiting for a reclamation round.
+    retired: Vec<Retired>,
+    /// When the last reclamation round ran.
+    last_round: Option<Instant>,
     stats: EngineStats,
 }
 
@@ -231,7 +260,15 @@ impl Engine {
             tier2_left: if options.tiers.stress { 2 } else { 1 },
             ..Default::default()
         };
+        let unit_count = layout.units.len();
+        if adaptive && options.tiers.reclaim {
+            crate::reclaim::install();
+        }
         Ok(Engine {
+            versions: vec![None; unit_count],
+            continuations: vec![Vec::new(); unit_count],
+            retired: Vec::new(),
+            last_round: None,
             units: vec![initial; layout.units.len()],
             compiler,
             linker,
@@ -284,6 +321,11 @@ impl Engine {
                 needed_by: "its own compile unit, which does not define it".to_string(),
             })
         })
+    }
+
+    /// The entry stub of `unit`'s function: its address for the program's whole life.
+    pub fn stub(&self, unit: UnitId) -> Option<u64> {
+        self.stubs.stub(unit)
     }
 
     /// The unit's name (the function's link name).
@@ -415,6 +457,22 @@ impl Engine {
                 needed_by: "an OSR site".to_string(),
             })
         })?;
+        let code = linked
+            .into_iter()
+            .next()
+            .map(|o| o.unloadable)
+            .unwrap_or_default();
+        // The continuation lives as long as the tier-0 code whose site enters it.
+        if matches!(self.versions[unit.index()], Some((_, true))) {
+            self.continuations[unit.index()].push(code);
+        } else if let Some(group) = self.retired.iter_mut().find(|r| r.unit == unit && r.tier0) {
+            self.stats.code_superseded += code.code_bytes();
+            group.dependents.push(code);
+        } else {
+            // That tier-0 code is gone: nothing can enter the continuation.
+            self.linker.unload(&code)?;
+            return Ok(());
+        }
         table.slot(site).store(entry, Ordering::Release);
         self.stats.osr_continuations += 1;
         tracing::debug!(continuation = %name, entry = format!("{entry:#x}"), "OSR ready");
@@ -557,15 +615,21 @@ impl Engine {
             .collect();
         let start = Instant::now();
         let linked = self.linker.link(&inputs)?;
-        for (compiled, object) in batch.iter().zip(&linked) {
-            self.install(compiled.unit, object)?;
+        for (compiled, object) in batch.iter().zip(linked) {
+            self.install(compiled.unit, compiled.level == OptLevel::O0, object)?;
         }
         self.stats.link_time += start.elapsed();
         Ok(())
     }
 
-    /// Records a linked unit: its body behind its stub, its functions for tools.
-    fn install(&mut self, unit: UnitId, object: &LinkedObject) -> Result<(), RuntimeError> {
+    /// Records a linked unit: its body behind its stub, its functions for tools. A version it
+    /// replaces is retired, to be freed once no thread can be running it.
+    fn install(
+        &mut self,
+        unit: UnitId,
+        tier0: bool,
+        object: LinkedObject,
+    ) -> Result<(), RuntimeError> {
         let name = self.unit_name(unit).to_string();
         let body = object
             .bodies
@@ -585,7 +649,93 @@ impl Engine {
             self.stubs.retarget(self.linker.heap_mut(), unit, body);
         }
         tracing::debug!(unit = %name, body = body.map(|b| format!("{b:#x}")), "linked");
+        let old = self.versions[unit.index()].replace((object.unloadable, tier0));
+        if let Some((main, was_tier0)) = old {
+            let dependents = if was_tier0 {
+                std::mem::take(&mut self.continuations[unit.index()])
+            } else {
+                Vec::new()
+            };
+            let retired = Retired {
+                unit,
+                tier0: was_tier0,
+                main,
+                dependents,
+            };
+            self.stats.code_superseded += retired.code_bytes();
+            self.retired.push(retired);
+        }
         Ok(())
+    }
+
+    /// Runs a reclamation round if enough superseded code waits, or any when the background
+    /// threads are `idle` (see [`crate::reclaim`]): frees what no thread can still run. Called by
+    /// the background compile threads after they install code.
+    pub fn reclaim_if_due(&mut self, idle: bool) {
+        let options = &self.options.tiers;
+        if !options.reclaim || self.retired.is_empty() {
+            return;
+        }
+        let due = options.stress
+            || idle
+            || self.stats.code_superseded >= RECLAIM_MIN_BYTES
+            || self
+                .last_round
+                .is_none_or(|at| at.elapsed() >= RECLAIM_INTERVAL);
+        if !due {
+            return;
+        }
+        if crate::reclaim::STACK_SWITCHERS
+            .iter()
+            .any(|name| self.linker.host_resolved(name))
+        {
+            return;
+        }
+        self.stats.reclaim_rounds += 1;
+        self.last_round = Some(Instant::now());
+        let Some(verdict) = crate::reclaim::decide(&self.retired) else {
+            self.stats.reclaim_inconclusive += 1;
+            tracing::debug!("reclamation round inconclusive");
+            return;
+        };
+        let mut freed_groups = vec![None; self.retired.len()];
+        for (g, dep_hits) in verdict.freed {
+            freed_groups[g] = Some(dep_hits);
+        }
+        let retired = std::mem::take(&mut self.retired);
+        let mut freed = 0;
+        for (group, verdict) in retired.into_iter().zip(freed_groups) {
+            let Some(dep_hits) = verdict else {
+                self.retired.push(group);
+                continue;
+            };
+            let mut unload = |code: &Unloadable, freed: &mut u64| {
+                *freed += code.code_bytes();
+                if let Err(e) = self.linker.unload(code) {
+                    tracing::warn!("freeing superseded code failed: {e}");
+                }
+            };
+            unload(&group.main, &mut freed);
+            for (dep, hit) in group.dependents.into_iter().zip(dep_hits) {
+                if hit {
+                    // Still running: it now stands alone (no site can enter it any more).
+                    self.retired.push(Retired {
+                        unit: group.unit,
+                        tier0: false,
+                        main: dep,
+                        dependents: Vec::new(),
+                    });
+                } else {
+                    unload(&dep, &mut freed);
+                }
+            }
+        }
+        self.stats.code_superseded -= freed;
+        tracing::debug!(
+            freed,
+            waiting = self.stats.code_superseded,
+            "reclamation round"
+        );
     }
 
     /// The address of a program symbol (functions: their stubs).
@@ -602,8 +752,12 @@ impl Engine {
     pub fn stats(&self) -> EngineStats {
         let link = self.linker.stats();
         let heap = self.linker.heap();
+        let code = heap.usage(Region::Code);
         EngineStats {
-            code_bytes: heap.used(Region::Code),
+            code_bytes: code.extent,
+            code_live: code.live,
+            code_freed: code.freed,
+            code_placed: code.placed,
             read_only_bytes: heap.used(Region::ReadOnly),
             data_bytes: heap.used(Region::Data),
             relocations: link.relocations,

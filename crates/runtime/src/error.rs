@@ -26,6 +26,9 @@ pub enum HeapError {
     /// An alignment that is not a power of two.
     #[error("bad alignment {0}")]
     BadAlignment(u64),
+    /// Memory of a region that is never given back (writable data).
+    #[error("the code heap's {0:?} region is never freed")]
+    NotFreeable(Region),
 }
 
 /// Linking an object into the heap failed.

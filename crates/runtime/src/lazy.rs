@@ -193,6 +193,7 @@ fn service() -> &'static Service {
 const COMPILE_THREAD_STACK: usize = 64 << 20;
 
 fn compile_thread(service: &'static Service) {
+    crate::reclaim::register_runtime_thread();
     let mut state = service.lock();
     loop {
         let Some(unit) = state.queue.pop_front() else {
@@ -212,12 +213,20 @@ fn compile_thread(service: &'static Service) {
                 let mut engine = engine.lock();
                 let _span =
                     tracing::debug_span!("first call", function = engine.unit_name(unit)).entered();
-                engine.ensure_unit(unit).map_err(|e| {
-                    format!(
+                // The caller continues through the stub, not at the body: a body address kept in
+                // `results` could outlive the code once a newer version supersedes it.
+                let compiled = engine.ensure_unit(unit).map(|_| engine.stub(unit));
+                match compiled {
+                    Ok(Some(stub)) => Ok(stub),
+                    Ok(None) => Err(format!(
+                        "unit '{}' has no entry stub",
+                        engine.unit_name(unit)
+                    )),
+                    Err(e) => Err(format!(
                         "failed to compile function '{}' on its first call: {e}",
                         engine.unit_name(unit)
-                    )
-                })
+                    )),
+                }
             }
             None => Err("no program is running".to_string()),
         };
@@ -282,6 +291,7 @@ extern "C" fn after_fork_child() {
                 "failed to give the forked child its own code heap: {e}"
             ));
         }
+        crate::reclaim::reset_after_fork();
         let counters = engine.counters();
         let new: &'static Mutex<Engine> = Box::leak(Box::new(Mutex::new(engine)));
         ENGINE.store(new as *const _ as *mut _, Ordering::Release);
@@ -307,7 +317,8 @@ pub fn fatal(message: &str) -> ! {
     }
 }
 
-/// Called by the resolver trampoline: has `unit` compiled and linked, and returns its code.
+/// Called by the resolver trampoline: has `unit` compiled and linked, and returns where to
+/// continue: the function's stub, whose slot now holds the code.
 extern "C" fn lazy_compile(unit: u32) -> u64 {
     request(UnitId(unit)).unwrap_or_else(|message| fatal(&message))
 }

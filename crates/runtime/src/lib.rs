@@ -15,6 +15,7 @@ pub mod lazy;
 pub mod link;
 pub mod observe;
 pub mod program;
+mod reclaim;
 pub mod stubs;
 pub mod tiers;
 

@@ -56,6 +56,8 @@ pub struct TierOptions {
     pub stress: bool,
     /// On-stack replacement in adaptive mode (`--no-osr` turns it off).
     pub osr: bool,
+    /// Free superseded code once no thread can run it (`--keep-superseded` turns it off).
+    pub reclaim: bool,
     /// Makes the background threads' compilers (required for [`TierMode::Adaptive`]).
     pub factory: Option<CompilerFactory>,
 }
@@ -68,6 +70,7 @@ impl std::fmt::Debug for TierOptions {
             .field("compile_threads", &self.compile_threads)
             .field("stress", &self.stress)
             .field("osr", &self.osr)
+            .field("reclaim", &self.reclaim)
             .finish_non_exhaustive()
     }
 }
@@ -80,6 +83,7 @@ impl Default for TierOptions {
             compile_threads: 1,
             stress: false,
             osr: true,
+            reclaim: true,
             factory: None,
         }
     }
@@ -210,6 +214,7 @@ pub(crate) fn start_poller(counters: Counters) {
     let spawned = std::thread::Builder::new()
         .name("irjit-tier-poll".to_string())
         .spawn(move || {
+            crate::reclaim::register_runtime_thread();
             let mut queued = vec![false; counters.len];
             let mut osr_queued: Vec<bool> = Vec::new();
             let mut heat = vec![0u64; counters.len];
@@ -294,6 +299,7 @@ fn start_threads() {
 }
 
 fn tier2_thread(factory: CompilerFactory) {
+    crate::reclaim::register_runtime_thread();
     let mut compiler: Option<Box<dyn UnitCompiler>> = None;
     let q = queue();
     loop {
@@ -368,6 +374,9 @@ fn tier2_thread(factory: CompilerFactory) {
                 engine.abandon_osr(site);
             }
         }
+        // Reclaim in bursts of 64 KiB, and whenever the queue runs dry.
+        let idle = q.state.lock().hot.is_empty();
+        engine.reclaim_if_due(idle);
         if matches!(job, Job::TierUp(_)) && engine.wants_another_tier_up(unit) {
             drop(engine);
             notify_hot(unit.0);

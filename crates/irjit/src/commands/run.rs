@@ -57,6 +57,11 @@ pub struct RunArgs {
     #[arg(long)]
     no_osr: bool,
 
+    /// Keep superseded code (tier-0 code of functions now at tier 2, old OSR continuations)
+    /// instead of freeing it once no thread can be running it (adaptive mode).
+    #[arg(long)]
+    keep_superseded: bool,
+
     /// Background tier-2 compile threads (default: one less than the cores, at least one).
     #[arg(long, value_name = "N")]
     compile_threads: Option<usize>,
@@ -156,6 +161,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .max(1),
         stress: std::env::var_os("IRJIT_STRESS_TIERUP").is_some_and(|v| v == "1"),
         osr: !args.no_osr,
+        reclaim: !args.keep_superseded,
         factory: Some(factory),
     };
     let mut engine = Engine::new(
@@ -242,6 +248,16 @@ fn print_stats(
     eprintln!(
         "irjit: stats: code {} bytes, read-only {} bytes, data {} bytes",
         s.code_bytes, s.read_only_bytes, s.data_bytes
+    );
+    eprintln!(
+        "irjit: stats: code bytes live {} (superseded {}), freed {}, placed {}; \
+         reclamation rounds {} ({} inconclusive)",
+        s.code_live,
+        s.code_superseded,
+        s.code_freed,
+        s.code_placed,
+        s.reclaim_rounds,
+        s.reclaim_inconclusive
     );
     eprintln!(
         "irjit: stats: relocations {}, GOT entries {}, PLT stubs {}",

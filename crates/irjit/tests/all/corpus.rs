@@ -244,6 +244,65 @@ fn check_osr(program: &Program, level: &'static str, expect: Expect) -> Result<(
     }
 }
 
+/// A figure from `--stats`: the number right after `key`.
+fn stat(stderr: &str, key: &str) -> Result<u64, String> {
+    let at = stderr
+        .find(key)
+        .ok_or_else(|| format!("no '{key}' in --stats:\n{stderr}"))?
+        + key.len();
+    let digits: String = stderr[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .map_err(|_| format!("no number after '{key}' in --stats:\n{stderr}"))
+}
+
+/// The reclamation programs (`reclaim_*`), from -O0 bitcode with a low tier-up threshold: output
+/// and status equal to native, superseded code freed and its space reused (the code region ends
+/// below the bytes placed in all), and the books balance. With `--keep-superseded`, nothing is
+/// freed.
+fn check_reclaim(program: &Program, keep: bool) -> Result<(), Failed> {
+    let want = run_native(program)?;
+    let bc = bitcode(program, "-O0")?;
+    let mut cmd = Command::new(support::irjit());
+    cmd.args(["run", "--stats", "--tier-threshold", "100"]);
+    if keep {
+        cmd.arg("--keep-superseded");
+    }
+    cmd.arg(&bc).args(&program.args);
+    environment(&mut cmd);
+    let got = support::run(cmd, &program.stdin, Duration::from_secs(300))?;
+    if want.status != got.status || want.stdout != got.stdout {
+        return Err(format!(
+            "{} (reclaim): output or status differs from native ({:?} vs {:?})",
+            program.name, want.status, got.status
+        )
+        .into());
+    }
+    let stderr = String::from_utf8_lossy(&got.stderr);
+    let extent = stat(&stderr, "stats: code ")?;
+    let live = stat(&stderr, "code bytes live ")?;
+    let freed = stat(&stderr, "freed ")?;
+    let placed = stat(&stderr, "placed ")?;
+    if live + freed != placed {
+        return Err(format!("live {live} + freed {freed} != placed {placed}:\n{stderr}").into());
+    }
+    if keep {
+        if freed != 0 {
+            return Err(format!("--keep-superseded freed {freed} bytes:\n{stderr}").into());
+        }
+    } else if freed == 0 || extent >= placed {
+        return Err(format!(
+            "superseded code was not freed and reused (extent {extent}, placed {placed}, \
+             freed {freed}):\n{stderr}"
+        )
+        .into());
+    }
+    Ok(())
+}
+
 pub fn trials() -> Vec<Trial> {
     let programs = discover();
     let mut trials = Vec::new();
@@ -260,6 +319,15 @@ pub fn trials() -> Vec<Trial> {
             trials.push(Trial::test(
                 format!("corpus::{}::{name}", program.name),
                 move || check_osr(&p, level, expect),
+            ));
+        }
+    }
+    for program in programs.iter().filter(|p| p.name.starts_with("reclaim_")) {
+        for (name, keep) in [("reclaim_bc_O0", false), ("keep_superseded_bc_O0", true)] {
+            let p = program.clone();
+            trials.push(Trial::test(
+                format!("corpus::{}::{name}", program.name),
+                move || check_reclaim(&p, keep),
             ));
         }
     }

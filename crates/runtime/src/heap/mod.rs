@@ -15,9 +15,15 @@
 //! writes through the write view; the change is visible in the execution view at once (x86-64
 //! keeps instruction caches coherent with data writes). Writable data needs no second view and is
 //! private anonymous memory, so a `fork()` of the program gives the child its own copy.
+//!
+//! Code and read-only data can be given back ([`CodeHeap::free`]): superseded code is freed once
+//! no thread can run it any more (see [`crate::reclaim`]), and later allocations reuse the space
+//! (first fit, neighbours merged). Writable data is never freed: its addresses are the program's
+//! variables.
 
 mod sys;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::error::HeapError;
@@ -53,10 +59,68 @@ const DATA_SIZE: u64 = 1272 * MIB;
 pub const RESERVATION: u64 = CODE_SIZE + READ_ONLY_SIZE + DATA_SIZE;
 const SHARED_SIZE: u64 = CODE_SIZE + READ_ONLY_SIZE;
 
+/// Free ranges smaller than this are not kept track of.
+const MIN_FREE_RANGE: u64 = 64;
+
 struct Bump {
     start: u64,
     end: u64,
     next: u64,
+    /// Freed ranges below `next`: start → length, never adjacent (merged on free).
+    free: BTreeMap<u64, u64>,
+    /// Bytes handed out in all, and given back in all.
+    placed: u64,
+    freed: u64,
+}
+
+impl Bump {
+    /// First fit among the freed ranges.
+    fn reuse(&mut self, size: u64, align: u64) -> Option<u64> {
+        let (&start, &len) = self.free.iter().find(|&(&start, &len)| {
+            let at = start.next_multiple_of(align);
+            at + size <= start + len
+        })?;
+        let at = start.next_multiple_of(align);
+        self.free.remove(&start);
+        if at > start {
+            self.free.insert(start, at - start);
+        }
+        if at + size < start + len {
+            self.free.insert(at + size, start + len - (at + size));
+        }
+        Some(at)
+    }
+
+    fn give_back(&mut self, at: u64, size: u64) {
+        let (mut start, mut end) = (at, at + size);
+        if let Some((&prev, &len)) = self.free.range(..start).next_back() {
+            if prev + len == start {
+                self.free.remove(&prev);
+                start = prev;
+            }
+        }
+        if let Some(len) = self.free.remove(&end) {
+            end += len;
+        }
+        if end == self.next {
+            self.next = start;
+        } else {
+            self.free.insert(start, end - start);
+        }
+    }
+}
+
+/// Allocation figures of one region.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RegionUsage {
+    /// Bytes handed out since the heap was made.
+    pub placed: u64,
+    /// Bytes given back since the heap was made.
+    pub freed: u64,
+    /// Bytes in use now (`placed - freed`).
+    pub live: u64,
+    /// The region's extent: from its start to the end of its highest allocation.
+    pub extent: u64,
 }
 
 /// The code heap. See the module documentation for its layout and W^X scheme.
@@ -76,6 +140,9 @@ impl CodeHeap {
             start: base + start,
             end: base + start + size,
             next: base + start,
+            free: BTreeMap::new(),
+            placed: 0,
+            freed: 0,
         };
         maps.protect(0, CODE_SIZE as usize, sys::Protection::ReadExecute)?;
         maps.protect(
@@ -118,8 +185,13 @@ impl CodeHeap {
             return Err(HeapError::BadAlignment(align));
         }
         let bump = self.bump(region);
+        let size = size.max(1);
+        if let Some(at) = bump.reuse(size, align) {
+            bump.placed += size;
+            return Ok(HeapAddr(at));
+        }
         let at = bump.next.next_multiple_of(align);
-        let end = at.checked_add(size.max(1)).ok_or(HeapError::Exhausted {
+        let end = at.checked_add(size).ok_or(HeapError::Exhausted {
             region,
             requested: size,
         })?;
@@ -129,18 +201,53 @@ impl CodeHeap {
                 requested: size,
             });
         }
+        if at - bump.next >= MIN_FREE_RANGE {
+            // A large alignment gap is free space too (small ones are not worth a search).
+            bump.free.insert(bump.next, at - bump.next);
+        }
         bump.next = end;
+        bump.placed += size;
         Ok(HeapAddr(at))
     }
 
-    /// Bytes handed out so far in `region`.
+    /// Gives back `size` bytes at `addr`, which [`CodeHeap::alloc`] returned for that size in
+    /// `region` (code or read-only). Code is overwritten with `int3`, read-only bytes with zeros,
+    /// so a stale jump into freed code traps instead of running whatever comes next.
+    ///
+    /// The caller guarantees that nothing will use the range again: no thread runs or will return
+    /// into freed code (see [`crate::reclaim`]).
+    pub fn free(&mut self, region: Region, addr: HeapAddr, size: u64) -> Result<(), HeapError> {
+        let size = size.max(1);
+        if region == Region::Data {
+            return Err(HeapError::NotFreeable(region));
+        }
+        let fill = if region == Region::Code { 0xcc } else { 0 };
+        self.writable(addr, size as usize).fill(fill);
+        let bump = self.bump(region);
+        debug_assert!(addr.0 >= bump.start && addr.0 + size <= bump.next);
+        bump.give_back(addr.0, size);
+        bump.freed += size;
+        Ok(())
+    }
+
+    /// The extent of `region`: bytes from its start to the end of its highest allocation.
     pub fn used(&self, region: Region) -> u64 {
+        self.usage(region).extent
+    }
+
+    /// Allocation figures of `region`.
+    pub fn usage(&self, region: Region) -> RegionUsage {
         let bump = match region {
             Region::Code => &self.code,
             Region::ReadOnly => &self.read_only,
             Region::Data => &self.data,
         };
-        bump.next - bump.start
+        RegionUsage {
+            placed: bump.placed,
+            freed: bump.freed,
+            live: bump.placed - bump.freed,
+            extent: bump.next - bump.start,
+        }
     }
 
     /// The writable view of `len` bytes at execution address `addr`.

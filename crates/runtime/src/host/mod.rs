@@ -81,6 +81,11 @@ impl HostResolver {
         found
     }
 
+    /// Whether `name` has been resolved to a host address.
+    pub fn resolved(&self, name: &str) -> bool {
+        matches!(self.cache.get(name), Some(Some(_)))
+    }
+
     fn resolve_uncached(&mut self, name: &str) -> Option<u64> {
         if let Some(addr) = provided::lookup(name) {
             return Some(addr);

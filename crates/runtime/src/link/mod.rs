@@ -65,6 +65,40 @@ pub struct LinkedObject {
     /// Definitions of stubbed symbols (see [`Linker::define_stub`]): name and body address. The
     /// symbol itself keeps resolving to its stub.
     pub bodies: Vec<(String, u64)>,
+    /// What [`Linker::unload`] may give back once the object's code is no longer needed.
+    pub unloadable: Unloadable,
+}
+
+/// The parts of a linked object that can be freed: its code and read-only allocations that
+/// define no symbol other objects may refer to (everything but the bodies behind stubs, which
+/// are reached only through their stubs), and its registered unwind tables. Writable data and
+/// allocations defining other global symbols stay for the program's life.
+#[derive(Clone, Debug, Default)]
+pub struct Unloadable {
+    /// Allocations: address, size as allocated, region.
+    pub allocations: Vec<(HeapAddr, u64, Region)>,
+    /// `.eh_frame` tables registered with the unwinder.
+    pub eh_frames: Vec<HeapAddr>,
+    /// Functions registered for crash reports.
+    pub functions: Vec<u64>,
+}
+
+impl Unloadable {
+    /// Bytes of code it holds.
+    pub fn code_bytes(&self) -> u64 {
+        self.allocations
+            .iter()
+            .filter(|a| a.2 == Region::Code)
+            .map(|a| a.1)
+            .sum()
+    }
+
+    /// Whether `addr` lies in one of its code allocations.
+    pub fn contains_code(&self, addr: u64) -> bool {
+        self.allocations
+            .iter()
+            .any(|&(at, size, region)| region == Region::Code && addr >= at.0 && addr < at.0 + size)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -226,6 +260,11 @@ impl Linker {
         &mut self.host
     }
 
+    /// Whether a program reference to host symbol `name` has been resolved.
+    pub fn host_resolved(&self, name: &str) -> bool {
+        self.host.resolved(name)
+    }
+
     /// The heap the linker fills.
     pub fn heap(&self) -> &CodeHeap {
         &self.heap
@@ -301,6 +340,24 @@ impl Linker {
         }
         let base = self.lookup_depth(target, depth + 1)?;
         Some(base.wrapping_add_signed(*offset))
+    }
+
+    /// Gives back what `unloadable` holds: deregisters its unwind tables, then frees its code
+    /// and read-only allocations.
+    ///
+    /// The caller guarantees that no thread runs, or will return into, that code (see
+    /// [`crate::reclaim`]); it is reached through no stub and no symbol.
+    pub fn unload(&mut self, unloadable: &Unloadable) -> Result<(), LinkError> {
+        for &frame in &unloadable.eh_frames {
+            self.frames.deregister(frame);
+        }
+        for &addr in &unloadable.functions {
+            crate::observe::crash::unregister_function(addr);
+        }
+        for &(addr, size, region) in &unloadable.allocations {
+            self.heap.free(region, addr, size)?;
+        }
+        Ok(())
     }
 
     /// Links a batch of objects that may refer to each other.
@@ -410,7 +467,11 @@ impl Linker {
             sections: Vec::new(),
             functions: Vec::new(),
             bodies: Vec::new(),
+            unloadable: Unloadable::default(),
         };
+        // Allocations (address, size, region, pinned: defines a symbol others may refer to).
+        let mut allocations: Vec<(HeapAddr, u64, Region, bool)> = Vec::new();
+        let mut eh_frames_kept = false;
         let mut sections = vec![None; count];
         let mut eh_frames = Vec::new();
         let mut eh_frame_maps = HashMap::new();
@@ -465,6 +526,7 @@ impl Linker {
                 size
             };
             let addr = self.heap.alloc(region, alloc_size, align)?;
+            allocations.push((addr, alloc_size.max(1), region, false));
             match &data {
                 Some(bytes) => self.heap.write(addr, bytes),
                 None => self.heap.writable(addr, size as usize).fill(0),
@@ -524,8 +586,25 @@ impl Linker {
                     size: sym.st_size(endian),
                 });
             }
-            if sym.is_local() || shndx == elf::SHN_COMMON {
+            if sym.is_local()
+                || shndx == elf::SHN_COMMON
+                || irjit_interface::is_osr_continuation(&String::from_utf8_lossy(sym_name))
+            {
+                // OSR continuations are found through `functions` and called only through their
+                // site's record, never by name.
                 continue;
+            }
+            let body = self
+                .globals
+                .get(String::from_utf8_lossy(sym_name).as_ref())
+                .is_some_and(|d| d.stub);
+            if !body {
+                for a in allocations
+                    .iter_mut()
+                    .filter(|a| addr >= a.0 .0 && addr < a.0 .0 + a.1)
+                {
+                    a.3 = true;
+                }
             }
             self.define(
                 String::from_utf8_lossy(sym_name).into_owned(),
@@ -541,6 +620,20 @@ impl Linker {
             )?;
         }
 
+        if allocations.iter().any(|a| a.2 == Region::Code && a.3) {
+            // Code others may call directly stays, and so do its unwind tables.
+            allocations.clear();
+            eh_frames_kept = true;
+        }
+        result.unloadable.allocations = allocations
+            .into_iter()
+            .filter(|a| a.2 != Region::Data && !a.3)
+            .map(|a| (a.0, a.1, a.2))
+            .collect();
+        result.unloadable.functions = result.functions.iter().map(|f| f.addr).collect();
+        if !eh_frames_kept {
+            result.unloadable.eh_frames = eh_frames.clone();
+        }
         Ok(Placed {
             name,
             sections,

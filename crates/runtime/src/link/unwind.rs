@@ -25,6 +25,16 @@ impl Frames {
         self.registered.push(frame);
     }
 
+    /// Deregisters one table registered by `register` (its code is being freed).
+    pub(super) fn deregister(&mut self, frame: HeapAddr) {
+        if let Some(i) = self.registered.iter().position(|&f| f == frame) {
+            self.registered.swap_remove(i);
+            // SAFETY: registered by `register` and still mapped; the unwinder forgets it here,
+            // under its own lock.
+            unsafe { __deregister_frame(frame.0 as *const u8) };
+        }
+    }
+
     /// Deregisters everything (before the heap goes away).
     pub(super) fn deregister_all(&mut self) {
         for frame in self.registered.drain(..) {

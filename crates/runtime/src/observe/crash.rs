@@ -49,6 +49,17 @@ pub fn register_function(start: u64, size: u64, name: &str) {
     entry.start.store(start, Ordering::Release);
 }
 
+/// Forgets the function registered at `start` (its code was freed).
+pub fn unregister_function(start: u64) {
+    let len = LEN.load(Ordering::Acquire).min(CAPACITY);
+    for e in (0..len).rev().filter_map(entry) {
+        if e.start.load(Ordering::Acquire) == start {
+            e.start.store(0, Ordering::Release);
+            return;
+        }
+    }
+}
+
 fn find(pc: u64) -> Option<(u64, *const u8)> {
     let len = LEN.load(Ordering::Acquire).min(CAPACITY);
     (0..len).rev().filter_map(entry).find_map(|e| {
