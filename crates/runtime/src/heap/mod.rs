@@ -291,3 +291,33 @@ impl CodeHeap {
         self.writable(addr, bytes.len()).copy_from_slice(bytes);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn freed_code_is_reused_and_merged() {
+        let mut heap = CodeHeap::new().unwrap();
+        let a = heap.alloc(Region::Code, 256, 16).unwrap();
+        let b = heap.alloc(Region::Code, 256, 16).unwrap();
+        let c = heap.alloc(Region::Code, 256, 16).unwrap();
+        heap.write(a, &[0x90; 256]);
+        heap.free(Region::Code, a, 256).unwrap();
+        heap.free(Region::Code, b, 256).unwrap();
+        // Freed code reads as int3.
+        // SAFETY: `a` lies in the execution view, which is readable.
+        assert_eq!(unsafe { *(a.0 as *const u8) }, 0xcc);
+        // a and b merged: 400 bytes fit at a.
+        assert_eq!(heap.alloc(Region::Code, 400, 16).unwrap(), a);
+        let usage = heap.usage(Region::Code);
+        assert_eq!(usage.placed, 256 * 3 + 400);
+        assert_eq!(usage.freed, 512);
+        assert_eq!(usage.live, 256 + 400);
+        // Freeing the top lowers the extent, past the free space below it.
+        assert_eq!(heap.used(Region::Code), 768);
+        heap.free(Region::Code, c, 256).unwrap();
+        assert_eq!(heap.used(Region::Code), 400);
+        assert!(heap.free(Region::Data, HeapAddr(0), 8).is_err());
+    }
+}
