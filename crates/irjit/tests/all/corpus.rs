@@ -260,9 +260,9 @@ fn stat(stderr: &str, key: &str) -> Result<u64, String> {
 }
 
 /// The reclamation programs (`reclaim_*`), from -O0 bitcode with a low tier-up threshold: output
-/// and status equal to native, superseded code freed and its space reused (the code region ends
-/// below the bytes placed in all), and the books balance. With `--keep-superseded`, nothing is
-/// freed.
+/// and status equal to native, superseded code freed, and the books balance; for
+/// `reclaim_phases` the freed space must also be reused (the code region ends at most at 3/4 of
+/// the bytes placed in all). With `--keep-superseded`, nothing is freed.
 fn check_reclaim(program: &Program, keep: bool) -> Result<(), Failed> {
     let want = run_native(program)?;
     let bc = bitcode(program, "-O0")?;
@@ -293,10 +293,13 @@ fn check_reclaim(program: &Program, keep: bool) -> Result<(), Failed> {
         if freed != 0 {
             return Err(format!("--keep-superseded freed {freed} bytes:\n{stderr}").into());
         }
-    } else if freed == 0 || extent >= placed {
+    } else if freed == 0 {
+        return Err(format!("no superseded code was freed:\n{stderr}").into());
+    } else if program.name == "reclaim_phases" && extent * 4 > placed * 3 {
+        // 120 functions tiering up one after another: the freed space must be reused, so the
+        // code region ends well below the bytes placed in all (without freeing, it is above).
         return Err(format!(
-            "superseded code was not freed and reused (extent {extent}, placed {placed}, \
-             freed {freed}):\n{stderr}"
+            "freed code was not reused (extent {extent}, placed {placed}, freed {freed}):\n{stderr}"
         )
         .into());
     }
