@@ -39,8 +39,9 @@
 //! while a round runs start in the C library and reach program code only through stubs, so they
 //! cannot hold the old code either.
 //!
-//! A round is *inconclusive*, and frees nothing, when a thread does not answer the signal in time
-//! (it blocks the signal, or handles it itself), runs on an alternate signal stack, or woke up
+//! A round is *inconclusive*, and frees nothing, when a running thread blocks the signal (it is
+//! then not signalled at all, so a `sigwait` never receives it), does not answer in time (it
+//! handles the signal itself), runs on an alternate signal stack, or a blocked thread woke up
 //! during the scan; a later round tries again. Programs that switch stacks themselves
 //! (`makecontext`/`swapcontext`) hide suspended stacks from the scan, so the engine does not
 //! reclaim code in programs that import those functions.

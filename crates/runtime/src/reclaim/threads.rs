@@ -261,6 +261,18 @@ fn switches(tid: i32, buf: &mut [u8]) -> Option<u64> {
     (found == 2).then_some(total)
 }
 
+/// Whether a thread blocks the stop signal (`SigBlk` of its status): signalling it would leave
+/// the signal pending, where a `sigwait` could take it for the program's own.
+fn blocks_stop_signal(tid: i32, buf: &mut [u8]) -> Option<bool> {
+    let mut path = [0u8; 64];
+    let len = read_proc(task_path(&mut path, tid, "status"), buf)?;
+    let line = buf[..len]
+        .split(|&c| c == b'\n')
+        .find_map(|line| line.strip_prefix(b"SigBlk:"))?;
+    let mask = parse_hex(line.trim_ascii())?;
+    Some(mask & (1u64 << (stop_signal() - 1)) != 0)
+}
+
 /// The process's threads, from `/proc/self/task`.
 fn list_threads() -> Option<Vec<i32>> {
     let entries = std::fs::read_dir("/proc/self/task").ok()?;
@@ -363,11 +375,18 @@ pub(crate) fn scan(ranges: &[(u64, u64)]) -> Option<Vec<bool>> {
     // Who is running, who is blocked.
     for &tid in &tids {
         match task_state(tid, &mut buffers.proc_file) {
-            TaskState::Running => seen.push(Seen {
-                tid,
-                slot: None,
-                blocked: None,
-            }),
+            TaskState::Running => {
+                // A thread that would not take the signal makes the round inconclusive; it is
+                // never signalled.
+                if blocks_stop_signal(tid, &mut buffers.proc_file)? {
+                    return None;
+                }
+                seen.push(Seen {
+                    tid,
+                    slot: None,
+                    blocked: None,
+                });
+            }
             TaskState::Blocked { sp, pc } => {
                 let count = switches(tid, &mut buffers.proc_file)?;
                 seen.push(Seen {
@@ -506,6 +525,16 @@ mod tests {
             other => panic!("own state read as {other:?}"),
         }
         assert!(switches(gettid(), &mut buf).is_some());
+        assert_eq!(blocks_stop_signal(gettid(), &mut buf), Some(false));
+        // SAFETY: blocking and unblocking one signal of this thread.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, stop_signal());
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            assert_eq!(blocks_stop_signal(gettid(), &mut buf), Some(true));
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        }
     }
 
     #[test]
