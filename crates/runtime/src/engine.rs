@@ -466,7 +466,6 @@ impl Engine {
         if matches!(self.versions[unit.index()], Some((_, true))) {
             self.continuations[unit.index()].push(code);
         } else if let Some(group) = self.retired.iter_mut().find(|r| r.unit == unit && r.tier0) {
-            self.stats.code_superseded += code.code_bytes();
             group.dependents.push(code);
         } else {
             // That tier-0 code is gone: nothing can enter the continuation.
@@ -662,10 +661,14 @@ impl Engine {
                 main,
                 dependents,
             };
-            self.stats.code_superseded += retired.code_bytes();
             self.retired.push(retired);
         }
         Ok(())
+    }
+
+    /// Bytes of superseded code waiting for a round.
+    fn superseded_bytes(&self) -> u64 {
+        self.retired.iter().map(Retired::code_bytes).sum()
     }
 
     /// Runs a reclamation round if enough superseded code waits, or any when the background
@@ -678,7 +681,7 @@ impl Engine {
         }
         let due = options.stress
             || idle
-            || self.stats.code_superseded >= RECLAIM_MIN_BYTES
+            || self.superseded_bytes() >= RECLAIM_MIN_BYTES
             || self
                 .last_round
                 .is_none_or(|at| at.elapsed() >= RECLAIM_INTERVAL);
@@ -730,10 +733,9 @@ impl Engine {
                 }
             }
         }
-        self.stats.code_superseded -= freed;
         tracing::debug!(
             freed,
-            waiting = self.stats.code_superseded,
+            waiting = self.superseded_bytes(),
             "reclamation round"
         );
     }
@@ -758,6 +760,7 @@ impl Engine {
             code_live: code.live,
             code_freed: code.freed,
             code_placed: code.placed,
+            code_superseded: self.superseded_bytes(),
             read_only_bytes: heap.used(Region::ReadOnly),
             data_bytes: heap.used(Region::Data),
             relocations: link.relocations,

@@ -204,29 +204,44 @@ enum Expect {
     Any,
 }
 
-/// The OSR programs (`osr_*`, `cxx_osr_*`), with output and status equal to native: from -O0
-/// bitcode at least one loop must have entered its OSR continuation (`--stats`); from -O2
-/// bitcode output must be right; with `--no-osr` no continuation may exist.
-fn check_osr(program: &Program, level: &'static str, expect: Expect) -> Result<(), Failed> {
-    let osr = !matches!(expect, Expect::None);
+/// Runs `program`'s bitcode at `level` under `irjit run --stats IRJIT_ARGS`, checks that stdout
+/// and status equal native's, and returns irjit's stderr (the program's own, then the stats).
+fn run_with_stats(
+    program: &Program,
+    level: &str,
+    irjit_args: &[&str],
+    what: &str,
+) -> Result<String, Failed> {
     let want = run_native(program)?;
     let bc = bitcode(program, level)?;
     let mut cmd = Command::new(support::irjit());
-    cmd.arg("run").arg("--stats");
-    if !osr {
-        cmd.arg("--no-osr");
-    }
-    cmd.arg(&bc).args(&program.args);
+    cmd.arg("run")
+        .arg("--stats")
+        .args(irjit_args)
+        .arg(&bc)
+        .args(&program.args);
     environment(&mut cmd);
     let got = support::run(cmd, &program.stdin, Duration::from_secs(300))?;
     if want.status != got.status || want.stdout != got.stdout {
         return Err(format!(
-            "{} (OSR {level}): output or status differs from native ({:?} vs {:?})",
+            "{} ({what}): output or status differs from native ({:?} vs {:?})",
             program.name, want.status, got.status
         )
         .into());
     }
-    let stderr = String::from_utf8_lossy(&got.stderr);
+    Ok(String::from_utf8_lossy(&got.stderr).into_owned())
+}
+
+/// The OSR programs (`osr_*`, `cxx_osr_*`), with output and status equal to native: from -O0
+/// bitcode at least one loop must have entered its OSR continuation (`--stats`); from -O2
+/// bitcode output must be right; with `--no-osr` no continuation may exist.
+fn check_osr(program: &Program, level: &'static str, expect: Expect) -> Result<(), Failed> {
+    let no_osr: &[&str] = if matches!(expect, Expect::None) {
+        &["--no-osr"]
+    } else {
+        &[]
+    };
+    let stderr = run_with_stats(program, level, no_osr, &format!("OSR {level}"))?;
     let continuations = stderr
         .split(" continuations")
         .next()
@@ -244,48 +259,20 @@ fn check_osr(program: &Program, level: &'static str, expect: Expect) -> Result<(
     }
 }
 
-/// A figure from `--stats`: the number right after `key`.
-fn stat(stderr: &str, key: &str) -> Result<u64, String> {
-    let at = stderr
-        .find(key)
-        .ok_or_else(|| format!("no '{key}' in --stats:\n{stderr}"))?
-        + key.len();
-    let digits: String = stderr[at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits
-        .parse()
-        .map_err(|_| format!("no number after '{key}' in --stats:\n{stderr}"))
-}
-
 /// The reclamation programs (`reclaim_*`), from -O0 bitcode with a low tier-up threshold: output
 /// and status equal to native, superseded code freed, and the books balance; for
 /// `reclaim_phases` the freed space must also be reused (the code region ends at most at 3/4 of
 /// the bytes placed in all). With `--keep-superseded`, nothing is freed.
 fn check_reclaim(program: &Program, keep: bool) -> Result<(), Failed> {
-    let want = run_native(program)?;
-    let bc = bitcode(program, "-O0")?;
-    let mut cmd = Command::new(support::irjit());
-    cmd.args(["run", "--stats", "--tier-threshold", "100"]);
+    let mut irjit_args = vec!["--tier-threshold", "100"];
     if keep {
-        cmd.arg("--keep-superseded");
+        irjit_args.push("--keep-superseded");
     }
-    cmd.arg(&bc).args(&program.args);
-    environment(&mut cmd);
-    let got = support::run(cmd, &program.stdin, Duration::from_secs(300))?;
-    if want.status != got.status || want.stdout != got.stdout {
-        return Err(format!(
-            "{} (reclaim): output or status differs from native ({:?} vs {:?})",
-            program.name, want.status, got.status
-        )
-        .into());
-    }
-    let stderr = String::from_utf8_lossy(&got.stderr);
-    let extent = stat(&stderr, "stats: code ")?;
-    let live = stat(&stderr, "code bytes live ")?;
-    let freed = stat(&stderr, "freed ")?;
-    let placed = stat(&stderr, "placed ")?;
+    let stderr = run_with_stats(program, "-O0", &irjit_args, "reclaim")?;
+    let extent = support::stat(&stderr, "stats: code ")?;
+    let live = support::stat(&stderr, "code bytes live ")?;
+    let freed = support::stat(&stderr, "freed ")?;
+    let placed = support::stat(&stderr, "placed ")?;
     if live + freed != placed {
         return Err(format!("live {live} + freed {freed} != placed {placed}:\n{stderr}").into());
     }

@@ -137,20 +137,8 @@ fn sqlite_one_query_lazy() -> Result<(), Failed> {
         .into());
     }
     let stderr = String::from_utf8_lossy(&got.stderr);
-    let number_after = |key: &str| -> Option<u64> {
-        let at = stderr.find(key)? + key.len();
-        let digits: String = stderr[at..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        digits.parse().ok()
-    };
-    let (Some(defined), Some(compiled)) = (
-        number_after("functions defined "),
-        number_after(", compiled "),
-    ) else {
-        return Err(format!("no function counts in --stats:\n{stderr}").into());
-    };
+    let defined = support::stat(&stderr, "functions defined ")?;
+    let compiled = support::stat(&stderr, ", compiled ")?;
     if compiled == 0 || compiled * 100 > defined * 36 {
         return Err(format!(
             "one query compiled {compiled} of {defined} functions (want at most 36%)"

@@ -208,3 +208,18 @@ pub fn compare(what: &str, want: &Outcome, got: &Outcome) -> Result<(), String> 
         Err(format!("{what}:\n{}", problems.join("\n")))
     }
 }
+
+/// A figure from irjit's `--stats` (its stderr): the number right after the first `key`.
+pub fn stat(stderr: &str, key: &str) -> Result<u64, String> {
+    let at = stderr
+        .find(key)
+        .ok_or_else(|| format!("no '{key}' in --stats:\n{stderr}"))?
+        + key.len();
+    let digits: String = stderr[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .map_err(|_| format!("no number after '{key}' in --stats:\n{stderr}"))
+}

@@ -92,13 +92,6 @@ impl Unloadable {
             .map(|a| a.1)
             .sum()
     }
-
-    /// Whether `addr` lies in one of its code allocations.
-    pub fn contains_code(&self, addr: u64) -> bool {
-        self.allocations
-            .iter()
-            .any(|&(at, size, region)| region == Region::Code && addr >= at.0 && addr < at.0 + size)
-    }
 }
 
 #[derive(Clone, Debug)]
