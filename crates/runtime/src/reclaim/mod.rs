@@ -33,7 +33,9 @@
 //!   meanwhile (if it did, the round is inconclusive and nothing is freed).
 //!
 //! Every word of every thread's stack, from 128 bytes below its stack pointer (the red zone) to
-//! the end of the mapping holding it, and every register, is compared against the candidates:
+//! the end of the mapping holding it, and every register, is compared against the candidates
+//! (stacks are copied with `process_vm_readv`, because a thread that woke up or started during
+//! the round may unmap memory meanwhile; a failed copy makes the round inconclusive):
 //! a conservative scan, which needs no frame-pointer chain and no unwind tables, and can only
 //! err on the side of keeping code. A candidate that nothing names is freed. Threads created
 //! while a round runs start in the C library and reach program code only through stubs, so they

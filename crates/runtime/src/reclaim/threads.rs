@@ -317,18 +317,44 @@ fn mark(ranges: &[(u64, u64)], hits: &mut [bool], value: u64) {
     }
 }
 
-/// Scans the stack from `sp - RED_ZONE` to the end of the readable mapping holding `sp`.
-fn scan_stack(sp: u64, maps: &[(u64, u64)], ranges: &[(u64, u64)], hits: &mut [bool]) -> bool {
+/// Scans the stack from `sp - RED_ZONE` to the end of the readable mapping holding `sp`, copied
+/// through `process_vm_readv` into `chunk`: threads that woke up or started during the round may
+/// unmap memory meanwhile, and a copy fails where a plain read would fault. `false` when the
+/// stack could not be read whole (the round is then inconclusive).
+fn scan_stack(
+    sp: u64,
+    maps: &[(u64, u64)],
+    chunk: &mut [u64],
+    ranges: &[(u64, u64)],
+    hits: &mut [bool],
+) -> bool {
     let Some(&(start, end)) = maps.iter().find(|m| sp >= m.0 && sp < m.1) else {
         return false;
     };
     let mut at = sp.saturating_sub(RED_ZONE).max(start) & !7;
-    while at + 8 <= end {
-        // SAFETY: [start, end) is a readable mapping of this process, and every thread that could
-        // unmap it is stopped or blocked in the kernel for the round.
-        let word = unsafe { std::ptr::read_volatile(at as *const u64) };
-        mark(ranges, hits, word);
-        at += 8;
+    while at < end {
+        let len = ((end - at) as usize).min(chunk.len() * 8) & !7;
+        if len == 0 {
+            break;
+        }
+        let local = libc::iovec {
+            iov_base: chunk.as_mut_ptr().cast(),
+            iov_len: len,
+        };
+        let remote = libc::iovec {
+            iov_base: at as *mut c_void,
+            iov_len: len,
+        };
+        // SAFETY: copies `len` bytes of this process's memory into `chunk`, which holds at least
+        // `len` bytes; the kernel reports unmapped source memory as an error instead of faulting.
+        let copied = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
+        if copied != len as isize {
+            return false;
+        }
+        for &word in &chunk[..len / 8] {
+            mark(ranges, hits, word);
+        }
+        at += len as u64;
     }
     true
 }
@@ -336,6 +362,8 @@ fn scan_stack(sp: u64, maps: &[(u64, u64)], ranges: &[(u64, u64)], hits: &mut [b
 /// Buffers reused by rounds (allocated before any thread is stopped).
 struct Buffers {
     proc_file: Vec<u8>,
+    /// Stack words copied for scanning.
+    chunk: Vec<u64>,
     maps_text: Vec<u8>,
     maps: Vec<(u64, u64)>,
 }
@@ -366,6 +394,7 @@ pub(crate) fn scan(ranges: &[(u64, u64)]) -> Option<Vec<bool>> {
     let mut guard = BUFFERS.lock().unwrap_or_else(|e| e.into_inner());
     let buffers = guard.get_or_insert_with(|| Buffers {
         proc_file: vec![0; 64 << 10],
+        chunk: vec![0; 8 << 10],
         maps_text: vec![0; 1 << 20],
         maps: Vec::with_capacity(1 << 15),
     });
@@ -475,12 +504,12 @@ fn stop_and_scan(
                 mark(ranges, hits, reg.load(Ordering::Relaxed));
             }
             let sp = slot.regs[libc::REG_RSP as usize].load(Ordering::Relaxed);
-            if !scan_stack(sp, maps, ranges, hits) {
+            if !scan_stack(sp, maps, &mut buffers.chunk, ranges, hits) {
                 return false;
             }
         } else if let Some((sp, pc, _)) = s.blocked {
             mark(ranges, hits, pc);
-            if !scan_stack(sp, maps, ranges, hits) {
+            if !scan_stack(sp, maps, &mut buffers.chunk, ranges, hits) {
                 return false;
             }
         }
