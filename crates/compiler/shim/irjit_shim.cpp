@@ -228,9 +228,9 @@ void irjit_erase_global(LLVMValueRef G) { unwrap<GlobalValue>(G)->eraseFromParen
 
 // Options of one unit build (mirrors `UnitOptions` in src/shim.rs).
 struct IrjitUnitOptions {
-  // Nonzero: count entries and loop iterations in `__irjit_counters[Unit]`.
+  // Nonzero: count entries and loop iterations in `__irjit_counter` (which the runtime resolves,
+  // per object, to the unit's slot of its counter array).
   unsigned Counters;
-  unsigned Unit;
   // Import the bodies of up to this many small direct callees as available_externally, so the
   // optimizer can inline across units; 0 = none.
   unsigned MaxImports;
@@ -241,13 +241,12 @@ struct IrjitUnitOptions {
   unsigned Recompile;
   // Nothing will need the function's IR again: move its body into the unit instead of copying it.
   unsigned Consume;
-  // OSR sites (with counters): the unit's loop headers use records OsrBase.. of
-  // `__irjit_osr_sites`, at most OsrLimit of them; 0 = no OSR sites.
-  unsigned OsrBase;
+  // OSR sites (with counters): the unit's loop headers use records 0.. of `__irjit_osr_sites`
+  // (resolved per object to the unit's first record), at most OsrLimit of them; 0 = none.
   unsigned OsrLimit;
   // Nonzero: build the OSR continuation of the function's loop site OsrEntry - 1 instead.
   unsigned OsrEntry;
-  // Written back: how many site records the unit uses (from OsrBase on).
+  // Written back: how many site records the unit uses.
   unsigned OsrSitesOut;
 };
 
@@ -435,6 +434,7 @@ bool derivedLive(const Value *AI, const DenseMap<const Value *, unsigned> &Live)
 // An OSR site in tier-0 code, at the top of loop header `S.Header` (after its phis):
 //
 //   record = &__irjit_osr_sites[Index]            ; { ptr continuation, i32 count, i32 unit }
+//                                                 ; (the symbol is the unit's first record)
 //   record.count += 1
 //   if (record.continuation != null) return record.continuation(live values...)
 //
@@ -470,16 +470,18 @@ void instrumentOsrSite(Function &F, OsrSite &S, unsigned Index, GlobalVariable *
                               MDBuilder(C).createBranchWeights(1, 1 << 20));
 }
 
-// Adds a counter to the function: `__irjit_counters[unit] += 1` at entry (after the entry block's
+// Adds a counter to the function: `__irjit_counter += 1` at entry (after the entry block's
 // allocas) and at each loop header (after its PHIs) that is not an OSR site. No branch and no
 // call: splitting blocks would make -O0 code spill around every new block boundary. The runtime
-// owns the counter array and polls it to find hot functions. With OSR on, loop headers are OSR
+// owns the counter array, resolves `__irjit_counter` to the unit's slot when it links the object
+// (so the object does not depend on the unit's number and can be cached), and polls the array
+// to find hot functions. With OSR on, loop headers are OSR
 // sites instead (see above), each with a count of its own.
 void instrument(Function &F, IrjitUnitOptions &Opts) {
   Module &M = *F.getParent();
   LLVMContext &C = M.getContext();
   Type *I32 = Type::getInt32Ty(C);
-  auto *Counters = cast<GlobalVariable>(M.getOrInsertGlobal("__irjit_counters", I32));
+  auto *Counters = cast<GlobalVariable>(M.getOrInsertGlobal("__irjit_counter", I32));
   Counters->setVisibility(GlobalValue::HiddenVisibility);
   Counters->setDSOLocal(true);
 
@@ -512,12 +514,12 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
     SitesGV->setDSOLocal(true);
     for (unsigned I = 0; I < Sites.size(); ++I)
       if (Sites[I].Eligible)
-        instrumentOsrSite(F, Sites[I], Opts.OsrBase + I, SitesGV, RecordTy);
+        instrumentOsrSite(F, Sites[I], I, SitesGV, RecordTy);
   }
   for (Instruction *At : Points) {
     IRBuilder<> IRB(At);
-    Value *Slot = IRB.CreateConstInBoundsGEP1_64(I32, Counters, Opts.Unit);
-    IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, Slot), ConstantInt::get(I32, 1)), Slot);
+    IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, Counters), ConstantInt::get(I32, 1)),
+                    Counters);
   }
 }
 

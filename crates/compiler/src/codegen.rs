@@ -92,6 +92,11 @@ impl Codegen {
         self.cpu.to_str().unwrap_or("generic")
     }
 
+    /// The CPU features code is generated for (LLVM's `+feature,-feature` list).
+    pub(crate) fn features(&self) -> &str {
+        self.features.to_str().unwrap_or("")
+    }
+
     /// The target triple code is generated for.
     pub(crate) fn triple(&self) -> &str {
         self.triple.to_str().unwrap_or("")

@@ -17,10 +17,12 @@ mod shim;
 pub mod split;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use irjit_interface::{
-    CompileError, CompileRequest, CompiledUnit, OptLevel, Osr, ProgramLayout, UnitCompiler, UnitId,
+    CompileError, CompileRequest, CompiledUnit, ObjectKey, ObjectStore, OptLevel, Osr,
+    ProgramLayout, UnitCompiler, UnitId,
 };
 
 pub use load::is_bitcode;
@@ -50,6 +52,10 @@ pub struct Compiler {
     name: String,
     /// Units whose function IR was moved into their compiled module (`last_use` requests).
     consumed: Vec<bool>,
+    /// Where compiled objects may already be, by key.
+    store: Option<Arc<dyn ObjectStore>>,
+    /// The hash of what every object key includes besides the unit (see [`Compiler::key`]).
+    identity: blake3::Hash,
 }
 
 impl Compiler {
@@ -107,6 +113,24 @@ impl Compiler {
             "program split"
         );
         let consumed = vec![false; split.layout.units.len()];
+        let identity = {
+            let mut h = blake3::Hasher::new();
+            let (mut major, mut minor, mut patch) = (0, 0, 0);
+            // SAFETY: writes three integers.
+            unsafe { llvm_sys::core::LLVMGetVersion(&mut major, &mut minor, &mut patch) };
+            for part in [
+                "irjit object key v1",
+                env!("CARGO_PKG_VERSION"),
+                &format!("LLVM {major}.{minor}.{patch}"),
+                codegen.triple(),
+                codegen.cpu(),
+                codegen.features(),
+            ] {
+                h.update(&(part.len() as u64).to_le_bytes());
+                h.update(part.as_bytes());
+            }
+            h.finalize()
+        };
         Ok(Compiler {
             module,
             context,
@@ -114,7 +138,33 @@ impl Compiler {
             split,
             name,
             consumed,
+            store: None,
+            identity,
         })
+    }
+
+    /// The content key of a unit's object: BLAKE3 over the compiler's identity (irjit and LLVM
+    /// versions, target triple, CPU name and features), the parts of the request that shape code
+    /// (level, counters, imports, recompile, OSR kind; not the OSR record limit, which only
+    /// matters when it is exceeded and then shows in the IR, nor `last_use`) and the unit's IR as
+    /// built (imported callee bodies and instrumentation included).
+    fn key(&self, module: &llvm::Module, request: &CompileRequest) -> ObjectKey {
+        let mut h = blake3::Hasher::new();
+        h.update(self.identity.as_bytes());
+        let osr = match request.osr {
+            Osr::None => 0u64,
+            Osr::Sites { .. } => 1,
+            Osr::Entry { site } => 2 + u64::from(site),
+        };
+        h.update(&[
+            request.level.as_digit(),
+            u8::from(request.counters),
+            u8::from(request.inline_callees),
+            u8::from(request.recompile),
+        ]);
+        h.update(&osr.to_le_bytes());
+        module.hash_bitcode(&mut h);
+        ObjectKey(*h.finalize().as_bytes())
     }
 
     /// The host CPU name code is generated for.
@@ -141,7 +191,6 @@ impl Compiler {
                 self.consumed[unit.index()] = request.last_use;
                 let mut options = shim::UnitOptions {
                     counters: u32::from(request.counters),
-                    unit: unit.0,
                     max_imports: if request.inline_callees {
                         MAX_IMPORTS
                     } else {
@@ -154,10 +203,7 @@ impl Compiler {
                 };
                 match request.osr {
                     Osr::None => {}
-                    Osr::Sites { base, limit } => {
-                        options.osr_base = base;
-                        options.osr_limit = limit;
-                    }
+                    Osr::Sites { limit } => options.osr_limit = limit,
                     Osr::Entry { site } => options.osr_entry = site + 1,
                 }
                 let built = shim::extract_function(&self.module, *function, owned, &mut options);
@@ -229,6 +275,26 @@ impl UnitCompiler for Compiler {
             let _span = tracing::trace_span!("extract").entered();
             self.build_unit(unit, request, &mut osr_sites)?
         };
+        let key = match &self.store {
+            Some(store) => {
+                let _span = tracing::trace_span!("key").entered();
+                let key = self.key(&module, request);
+                if let Some(stored) = store.load(&key) {
+                    tracing::debug!(%key, "found in the store");
+                    return Ok(CompiledUnit {
+                        unit,
+                        level,
+                        object: stored.object,
+                        compile_time: start.elapsed(),
+                        osr_sites: stored.osr_sites,
+                        key: Some(key),
+                        from_store: true,
+                    });
+                }
+                Some(key)
+            }
+            None => None,
+        };
         if !is_globals && level > OptLevel::O0 {
             // At -O0 the pipeline would only run the always-inliner, which has no callee bodies
             // to inline in a unit of one function.
@@ -247,6 +313,12 @@ impl UnitCompiler for Compiler {
             object,
             compile_time,
             osr_sites,
+            key,
+            from_store: false,
         })
+    }
+
+    fn set_store(&mut self, store: Option<Arc<dyn ObjectStore>>) {
+        self.store = store;
     }
 }

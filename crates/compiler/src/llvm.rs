@@ -176,6 +176,19 @@ impl Module {
     }
 
     /// Verifies the module, returning the verifier's report on failure.
+    /// Feeds the module's bitcode to `hasher` (written to memory, then hashed in place).
+    pub(crate) fn hash_bitcode(&self, hasher: &mut blake3::Hasher) {
+        // SAFETY: a valid module; the buffer is ours until disposed below, and its bytes are read
+        // only while it lives.
+        unsafe {
+            let buffer = llvm_sys::bit_writer::LLVMWriteBitcodeToMemoryBuffer(self.0);
+            let start = LLVMGetBufferStart(buffer).cast::<u8>();
+            let len = LLVMGetBufferSize(buffer);
+            hasher.update(std::slice::from_raw_parts(start, len));
+            LLVMDisposeMemoryBuffer(buffer);
+        }
+    }
+
     pub(crate) fn verify(&self) -> Result<(), String> {
         let mut msg = ptr::null_mut();
         // SAFETY: valid module; the message is released by Message.

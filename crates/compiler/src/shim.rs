@@ -61,10 +61,9 @@ mod ffi {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct UnitOptions {
-    /// Nonzero: count entries and loop iterations in `__irjit_counters[unit]`.
+    /// Nonzero: count entries and loop iterations in `__irjit_counter` (the runtime resolves
+    /// it per object to the unit's counter).
     pub counters: u32,
-    /// The unit's index (its counter's).
-    pub unit: u32,
     /// Import at most this many small direct callees for inlining; 0 = none.
     pub max_imports: u32,
     /// Largest callee worth importing, in instructions.
@@ -74,9 +73,8 @@ pub(crate) struct UnitOptions {
     /// Nonzero: move the function's IR into the unit instead of copying it (when nothing else
     /// will need it; the shim copies anyway where moving is not simple).
     pub consume: u32,
-    /// OSR sites: the unit's loop headers use records `osr_base..` of `__irjit_osr_sites`, at
-    /// most `osr_limit` of them (0: no OSR sites).
-    pub osr_base: u32,
+    /// OSR sites: the unit's loop headers use records `0..` of `__irjit_osr_sites` (resolved per
+    /// object to the unit's first record), at most `osr_limit` of them (0: no OSR sites).
     pub osr_limit: u32,
     /// Nonzero: build the OSR continuation of loop site `osr_entry - 1` instead.
     pub osr_entry: u32,

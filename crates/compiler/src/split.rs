@@ -174,19 +174,22 @@ pub(crate) fn prepare_and_split(module: &Module) -> Result<Split, CompileError> 
     })
 }
 
-/// Gives local symbols unique external names.
+/// Gives local symbols unique external names: `NAME.irjit.K` for the K-th local symbol called
+/// NAME. The names depend only on the symbols of the same name, so editing one function leaves
+/// the other units' IR (and their cache keys) unchanged.
 #[derive(Default)]
 struct Renamer {
-    next: u32,
+    seen: HashMap<String, u32>,
 }
 
 impl Renamer {
     fn unique(&mut self, old: &str) -> String {
-        self.next += 1;
+        let k = self.seen.entry(old.to_string()).or_insert(0);
+        *k += 1;
         if old.is_empty() {
-            format!("__irjit.anon.{}", self.next)
+            format!("__irjit.anon.{k}")
         } else {
-            format!("{old}.irjit.{}", self.next)
+            format!("{old}.irjit.{k}")
         }
     }
 }

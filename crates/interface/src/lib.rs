@@ -11,9 +11,12 @@
 #![deny(missing_docs)]
 
 use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
 
 /// Identifies one compile unit of a program: an index into [`ProgramLayout::units`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct UnitId(pub u32);
 
 impl UnitId {
@@ -30,7 +33,9 @@ impl fmt::Display for UnitId {
 }
 
 /// How hard the compiler optimizes a unit: the IR pipeline (`default<On>`) and the code generator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub enum OptLevel {
     /// No IR optimization, fast instruction selection.
     O0,
@@ -73,7 +78,7 @@ impl fmt::Display for OptLevel {
 }
 
 /// What a compile unit holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UnitKind {
     /// Exactly one function body; [`UnitInfo::name`] is the function's (link) name.
     Function,
@@ -82,7 +87,7 @@ pub enum UnitKind {
 }
 
 /// One compile unit as the compiler's split of the program describes it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitInfo {
     /// The unit's identity.
     pub id: UnitId,
@@ -95,7 +100,7 @@ pub struct UnitInfo {
 }
 
 /// A static constructor or destructor (`llvm.global_ctors` / `llvm.global_dtors`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Xtor {
     /// Lower priorities run first (constructors) or last (destructors run in reverse).
     pub priority: u32,
@@ -104,7 +109,7 @@ pub struct Xtor {
 }
 
 /// A symbol defined as another symbol plus a byte offset (an IR `alias`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alias {
     /// The alias's link name.
     pub name: String,
@@ -115,7 +120,7 @@ pub struct Alias {
 }
 
 /// Everything the runtime needs to know about a program before compiling any of it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgramLayout {
     /// Every compile unit, indexed by [`UnitId`].
     pub units: Vec<UnitInfo>,
@@ -128,12 +133,13 @@ pub struct ProgramLayout {
 }
 
 /// How to compile a unit: the tier it is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CompileRequest {
     /// The optimization level.
     pub level: OptLevel,
-    /// Count the function's entries and loop iterations in `__irjit_counters[unit]`, an array
-    /// of 32-bit counters the runtime defines and polls (tier 0 of adaptive mode).
+    /// Count the function's entries and loop iterations in the 32-bit counter `__irjit_counter`,
+    /// which the runtime resolves, per object, to the unit's slot of the counter array it polls
+    /// (tier 0 of adaptive mode).
     pub counters: bool,
     /// Copy the bodies of small direct callees into the unit so the optimizer can inline them.
     pub inline_callees: bool,
@@ -150,21 +156,21 @@ pub struct CompileRequest {
 /// The on-stack-replacement part of a compile request.
 ///
 /// Tier-0 code with sites checks, at each loop header, a record of the runtime's
-/// `__irjit_osr_sites` array (`{ ptr continuation, i32 count, i32 unit }`, 16 bytes): it counts
+/// `__irjit_osr_sites` array (resolved per object: see [`Osr::Sites`]) (`{ ptr continuation, i32 count, i32 unit }`, 16 bytes): it counts
 /// the iteration and, once the runtime has stored a continuation there, calls it with the values
 /// live at the header and returns what it returns. A continuation (symbol
 /// [`osr_continuation_name`]) is the rest of the function from that header, at the request's level.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Osr {
     /// Neither.
     #[default]
     None,
-    /// Number the function's loop sites from record `base`, using at most `limit` records
-    /// ([`CompiledUnit::osr_sites`] tells how many were used).
+    /// Give the function's loop sites records 0.. of `__irjit_osr_sites`, using at most `limit`
+    /// of them ([`CompiledUnit::osr_sites`] tells how many were used). The runtime resolves that
+    /// symbol, per object, to the first record it hands the unit, so the object does not depend
+    /// on the order units were compiled in (and can be cached).
     Sites {
-        /// The first record.
-        base: u32,
-        /// Records available from `base` on.
+        /// Records available.
         limit: u32,
     },
     /// Build the continuation entering the function's loop site `site` (0-based, in the order
@@ -202,7 +208,7 @@ impl CompileRequest {
 }
 
 /// A unit compiled to a relocatable ELF object for the host.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CompiledUnit {
     /// Which unit this is.
     pub unit: UnitId,
@@ -212,12 +218,74 @@ pub struct CompiledUnit {
     pub object: Vec<u8>,
     /// Wall time spent in the compiler for this unit.
     pub compile_time: std::time::Duration,
-    /// OSR site records the unit's code uses (from the request's `Osr::Sites` base on).
+    /// OSR site records the unit's code uses (from the first record it was given on).
+    pub osr_sites: u32,
+    /// The object's content key, when the compiler computed one (see [`ObjectKey`]).
+    pub key: Option<ObjectKey>,
+    /// The object came from the [`ObjectStore`], not from code generation.
+    pub from_store: bool,
+}
+
+/// The content key of a compiled object: a BLAKE3 hash of everything that determines the object
+/// (the unit's IR as built, imported callee bodies and instrumentation included; the request;
+/// the target triple, CPU name and features; the irjit and LLVM versions).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ObjectKey(pub [u8; 32]);
+
+impl ObjectKey {
+    /// The key as 64 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        let mut s = String::with_capacity(64);
+        for b in self.0 {
+            s.push_str(&format!("{b:02x}"));
+        }
+        s
+    }
+
+    /// Parses [`ObjectKey::to_hex`]'s output.
+    pub fn from_hex(hex: &str) -> Option<ObjectKey> {
+        if hex.len() != 64 {
+            return None;
+        }
+        let mut key = [0u8; 32];
+        for (i, byte) in key.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(ObjectKey(key))
+    }
+}
+
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ObjectKey({})", &self.to_hex()[..16])
+    }
+}
+
+/// An object found in an [`ObjectStore`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredObject {
+    /// The relocatable ELF object.
+    pub object: Vec<u8>,
+    /// See [`CompiledUnit::osr_sites`].
     pub osr_sites: u32,
 }
 
+/// Compiled objects by content key: how a compiler sees the runtime's persistent cache. The
+/// compiler builds a unit's IR, computes its key, and skips optimization and code generation when
+/// the store holds the object; storing new objects is the runtime's business.
+pub trait ObjectStore: Send + Sync {
+    /// The valid object stored under `key`, if any.
+    fn load(&self, key: &ObjectKey) -> Option<StoredObject>;
+}
+
 /// Why the compiler could not deliver a unit or a program.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Serialize, Deserialize)]
 pub enum CompileError {
     /// The input could not be read or parsed as IR.
     #[error("failed to read {path}: {message}")]
@@ -274,4 +342,10 @@ pub trait UnitCompiler: Send {
         unit: UnitId,
         request: &CompileRequest,
     ) -> Result<CompiledUnit, CompileError>;
+
+    /// From now on, look compiled objects up in `store` before generating code (and report
+    /// each object's key). A compiler that computes no keys ignores this.
+    fn set_store(&mut self, store: Option<Arc<dyn ObjectStore>>) {
+        let _ = store;
+    }
 }

@@ -119,6 +119,8 @@ struct UnitState {
     tier_up_done: bool,
     /// Tier-2 compiles still wanted (stress mode asks for more than one).
     tier2_left: u8,
+    /// The first OSR site record handed to the unit's tier-0 code.
+    osr_base: Option<u32>,
 }
 
 /// A program being compiled into, and run from, the code heap.
@@ -354,7 +356,6 @@ impl Engine {
                 last_use: true,
                 osr: match &self.osr {
                     Some(osr) if (osr.sites.len() as u32) < OSR_SITES_MAX => Osr::Sites {
-                        base: osr.sites.len() as u32,
                         limit: OSR_SITES_MAX - osr.sites.len() as u32,
                     },
                     _ => Osr::None,
@@ -376,9 +377,10 @@ impl Engine {
             }
         }
         self.units[unit.index()].tier = if request.level == OptLevel::O0 { 0 } else { 2 };
-        if let (Some(osr), Osr::Sites { base, limit }) = (&mut self.osr, request.osr) {
+        if let (Some(osr), Osr::Sites { limit }) = (&mut self.osr, request.osr) {
             let used = compiled.osr_sites.min(limit);
-            debug_assert_eq!(base as usize, osr.sites.len());
+            let base = osr.sites.len() as u32;
+            self.units[unit.index()].osr_base = Some(base);
             for local in 0..used {
                 let site = base + local;
                 osr.table.unit(site).store(unit.0, Ordering::Relaxed);
@@ -437,6 +439,7 @@ impl Engine {
         let linked = self.linker.link(&[ObjectInput {
             name: &name,
             bytes: &compiled.object,
+            locals: &[],
         }])?;
         self.stats.link_time += start.elapsed();
         let mut entry = None;
@@ -579,6 +582,7 @@ impl Engine {
             let input = ObjectInput {
                 name: self.unit_name(unit),
                 bytes: &compiled.object,
+                locals: &[],
             };
             for name in Linker::undefined_symbols(&input)? {
                 if self.linker.lookup(&name).is_some() {
@@ -604,12 +608,16 @@ impl Engine {
             .iter()
             .map(|c| self.unit_name(c.unit).to_string())
             .collect();
+        let locals: Vec<Vec<(&str, u64)>> =
+            batch.iter().map(|c| self.unit_locals(c.unit)).collect();
         let inputs: Vec<ObjectInput<'_>> = batch
             .iter()
             .zip(&names)
-            .map(|(c, name)| ObjectInput {
+            .zip(&locals)
+            .map(|((c, name), locals)| ObjectInput {
                 name,
                 bytes: &c.object,
+                locals,
             })
             .collect();
         let start = Instant::now();
@@ -619,6 +627,22 @@ impl Engine {
         }
         self.stats.link_time += start.elapsed();
         Ok(())
+    }
+
+    /// The runtime data a unit's tier-0 code refers to by fixed names: its counter and its first
+    /// OSR site record (see [`ObjectInput::locals`]).
+    fn unit_locals(&self, unit: UnitId) -> Vec<(&'static str, u64)> {
+        let mut locals = Vec::new();
+        if let Some(counters) = &self.counters {
+            locals.push(("__irjit_counter", counters.addr + 4 * unit.0 as u64));
+        }
+        if let (Some(osr), Some(base)) = (&self.osr, self.units[unit.index()].osr_base) {
+            locals.push((
+                "__irjit_osr_sites",
+                osr.table.addr + u64::from(base) * OSR_RECORD_BYTES,
+            ));
+        }
+        locals
     }
 
     /// Records a linked unit: its body behind its stub, its functions for tools. A version it

@@ -112,7 +112,11 @@ fn new_linker() -> Linker {
 fn link(linker: &mut Linker, objects: &[(&str, &[u8])]) -> Result<Vec<LinkedObject>, LinkError> {
     let inputs: Vec<ObjectInput<'_>> = objects
         .iter()
-        .map(|&(name, bytes)| ObjectInput { name, bytes })
+        .map(|&(name, bytes)| ObjectInput {
+            name,
+            bytes,
+            locals: &[],
+        })
         .collect();
     linker.link(&inputs)
 }

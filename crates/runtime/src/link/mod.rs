@@ -27,6 +27,10 @@ pub struct ObjectInput<'a> {
     pub name: &'a str,
     /// The ELF bytes.
     pub bytes: &'a [u8],
+    /// Symbols defined for this object alone, ahead of the global table: the runtime's
+    /// per-unit data (a unit's counter, its first OSR site record), which the compiler refers to
+    /// by fixed names so that objects do not depend on unit numbering and can be cached.
+    pub locals: &'a [(&'a str, u64)],
 }
 
 /// Where a section of a linked object was placed.
@@ -899,6 +903,9 @@ impl Linker {
                     "local symbol #{index} '{name}' is in a section that was not loaded"
                 ),
             })?;
+            return Ok((addr, sym.st_size(endian), name));
+        }
+        if let Some(&(_, addr)) = input.locals.iter().find(|(n, _)| *n == name) {
             return Ok((addr, sym.st_size(endian), name));
         }
         if let Some(def) = self.globals.get(&name) {
