@@ -139,6 +139,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     let tools = Tools::probe(&irjit);
     let all_engines = Engine::resolve_all(&tools);
     let engines = select_engines(&all_engines, &args.engines)?;
+    if engines.iter().any(|e| e.is_irjit()) {
+        check_compiler_library(&irjit)?;
+    }
     let levels = if args.levels.is_empty() {
         Level::ALL.to_vec()
     } else {
@@ -393,4 +396,23 @@ fn write_report(results: &Results, out_dir: &Path) -> anyhow::Result<()> {
     std::fs::write(&md, report::markdown(results))
         .with_context(|| format!("failed to write {}", md.display()))?;
     chart::write(results, &out_dir.join("ratios.svg"))
+}
+
+/// irjit opens its compiler library (`libirjit_compiler.so`) from beside its binary, or
+/// `../lib/irjit/`, or `$IRJIT_COMPILER_LIB`. Without it every irjit cell would fail the same
+/// way, so say it once, up front.
+fn check_compiler_library(irjit: &Path) -> anyhow::Result<()> {
+    let set = std::env::var_os("IRJIT_COMPILER_LIB").is_some_and(|v| !v.is_empty());
+    let Some(dir) = irjit.parent().filter(|_| !set && irjit.exists()) else {
+        return Ok(());
+    };
+    let beside = dir.join("libirjit_compiler.so");
+    if beside.exists() || dir.join("../lib/irjit/libirjit_compiler.so").exists() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{} is missing: {} needs it to compile (bench/run builds it; or cargo build --release -p irjit-compiler)",
+        beside.display(),
+        irjit.display()
+    )
 }

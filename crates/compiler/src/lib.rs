@@ -10,6 +10,7 @@
 
 #![deny(missing_docs)]
 
+mod abi;
 mod codegen;
 mod llvm;
 mod load;

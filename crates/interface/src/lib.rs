@@ -4,13 +4,17 @@
 //! compiles one unit at a time into a relocatable ELF object. The **runtime** (which never links
 //! LLVM) decides what to compile and when, links the objects into its code heap and runs the
 //! program. Everything that crosses between them is plain data defined here, so the compiler can
-//! later live in a separately loaded library and be loaded only when something must be compiled.
+//! live in a separately loaded library (`libirjit_compiler.so`, see [`abi`]) that is loaded only
+//! when something must be compiled.
 //!
 //! This crate must never depend on LLVM or on the runtime.
 
 #![deny(missing_docs)]
 
+pub mod abi;
+
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -325,6 +329,113 @@ pub enum CompileError {
     /// The requested unit does not exist.
     #[error("no such compile unit: {0}")]
     NoSuchUnit(UnitId),
+    /// The compiler library could not be opened or is not this irjit's (the message names the
+    /// library's path and says why).
+    #[error("{0}")]
+    Library(String),
+    /// A layout known in advance (from the code cache) is not the one the compiler computes for
+    /// the program now.
+    #[error("stale layout: {0}")]
+    StaleLayout(String),
+    /// The compiler failed in a way that is a bug in irjit: it panicked (the panic was caught at
+    /// the compiler library's boundary), or the two halves misunderstood each other.
+    #[error("internal error in the compiler: {0}")]
+    Internal(String),
+}
+
+/// What program to load: the main module plus extra modules, as the command line names them.
+///
+/// The compiler (in its library) reads these files itself; only the paths cross over.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadSpec {
+    /// The main module: LLVM bitcode (`.bc`) or textual IR (`.ll`).
+    #[serde(with = "path_bytes")]
+    pub main: PathBuf,
+    /// Further modules linked into the main one, in order (`--extra-module`).
+    #[serde(with = "paths_bytes")]
+    pub extra_modules: Vec<PathBuf>,
+    /// Read every function body and verify the whole program up front, instead of reading and
+    /// verifying each function when its unit is first compiled.
+    pub eager: bool,
+}
+
+/// Paths as their raw bytes: serde's own `PathBuf` encoding rejects paths that are not UTF-8,
+/// which Unix allows.
+mod path_bytes {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    use std::path::{Path, PathBuf};
+
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(path.as_os_str().as_bytes())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        let bytes = d.deserialize_byte_buf(Bytes)?;
+        Ok(PathBuf::from(OsString::from_vec(bytes)))
+    }
+
+    /// Accepts what `serialize_bytes` wrote, in formats that keep bytes as bytes or as a sequence.
+    struct Bytes;
+
+    impl<'de> serde::de::Visitor<'de> for Bytes {
+        type Value = Vec<u8>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a path as bytes")
+        }
+        fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+            Ok(v.to_vec())
+        }
+        fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+            Ok(v)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+            let mut v = Vec::new();
+            while let Some(b) = seq.next_element()? {
+                v.push(b);
+            }
+            Ok(v)
+        }
+    }
+}
+
+/// [`path_bytes`] for a list of paths.
+mod paths_bytes {
+    use std::path::PathBuf;
+
+    use serde::ser::SerializeSeq;
+    use serde::{Deserializer, Serializer};
+
+    struct Raw<'a>(&'a std::path::Path);
+
+    impl serde::Serialize for Raw<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            super::path_bytes::serialize(self.0, s)
+        }
+    }
+
+    struct Owned(PathBuf);
+
+    impl<'de> serde::Deserialize<'de> for Owned {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Owned, D::Error> {
+            super::path_bytes::deserialize(d).map(Owned)
+        }
+    }
+
+    pub fn serialize<S: Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(paths.len()))?;
+        for path in paths {
+            seq.serialize_element(&Raw(path))?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+        let owned: Vec<Owned> = serde::Deserialize::deserialize(d)?;
+        Ok(owned.into_iter().map(|o| o.0).collect())
+    }
 }
 
 /// A compiler that serves compile units of one loaded program.

@@ -32,18 +32,25 @@ enum Command {
 fn init_tracing(verbose: u8) {
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("IRJIT_LOG") {
-        Ok(spec) if !spec.is_empty() => EnvFilter::new(spec),
-        _ => EnvFilter::new(match verbose {
+        Ok(spec) if !spec.is_empty() => spec,
+        _ => match verbose {
             0 => "warn",
             1 => "info",
             2 => "debug",
             _ => "trace",
-        }),
+        }
+        .to_string(),
     };
+    // At trace level, closing spans report their time (compile phases, links).
+    let span_close = verbose >= 3 || std::env::var_os("IRJIT_LOG").is_some();
+    // The compiler library has its own copy of `tracing`: it logs the same way, to stderr too.
+    irjit_runtime::compiler_lib::set_log_config(irjit_interface::abi::LogConfig {
+        filter: filter.clone(),
+        span_close,
+    });
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        // At trace level, closing spans report their time (compile phases, links).
-        .with_span_events(if verbose >= 3 || std::env::var_os("IRJIT_LOG").is_some() {
+        .with_env_filter(EnvFilter::new(filter))
+        .with_span_events(if span_close {
             tracing_subscriber::fmt::format::FmtSpan::CLOSE
         } else {
             tracing_subscriber::fmt::format::FmtSpan::NONE

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
-use irjit_compiler::{Compiler, LoadOptions};
-use irjit_interface::{OptLevel, UnitCompiler};
+use irjit_interface::{LoadSpec, OptLevel};
+use irjit_runtime::compiler_lib::{self, CompilerLibrary};
 use irjit_runtime::{
     CompilerFactory, Engine, EngineOptions, EngineStats, RunConfig, TierMode, TierOptions,
 };
@@ -133,23 +133,25 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if !args.program.exists() {
         anyhow::bail!("{}: no such file", args.program.display());
     }
-    let options = LoadOptions {
+    // The compiler (and LLVM with it) is a library opened now, on first need.
+    let library = CompilerLibrary::get()?;
+    let spec = LoadSpec {
+        main: args.program.clone(),
         extra_modules: args.extra_modules.clone(),
         eager: !args.lazy,
     };
-    let compiler = Compiler::load(&args.program, &options)
+    let compiler = library
+        .load_program(&spec)
         .with_context(|| format!("failed to load {}", args.program.display()))?;
     let load_time = start.elapsed();
-    // Background threads load the program again, into their own LLVM contexts.
+    // Background threads load the program again, into their own LLVM contexts, from the same
+    // library.
     let factory: CompilerFactory = {
-        let program = args.program.clone();
-        let options = LoadOptions {
-            extra_modules: args.extra_modules.clone(),
+        let spec = LoadSpec {
             eager: false,
+            ..spec
         };
-        Arc::new(move || {
-            Compiler::load(&program, &options).map(|c| Box::new(c) as Box<dyn UnitCompiler>)
-        })
+        Arc::new(move || library.load_program(&spec))
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let tiers = TierOptions {
@@ -165,7 +167,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         factory: Some(factory),
     };
     let mut engine = Engine::new(
-        Box::new(compiler),
+        compiler,
         EngineOptions {
             level: args.opt_level,
             dlopen: args.dlopen.clone(),
@@ -262,5 +264,13 @@ fn print_stats(
     eprintln!(
         "irjit: stats: relocations {}, GOT entries {}, PLT stubs {}",
         s.relocations, s.got_entries, s.plt_stubs
+    );
+    eprintln!(
+        "irjit: stats: LLVM loaded: {}",
+        if compiler_lib::llvm_loaded() {
+            "yes"
+        } else {
+            "no"
+        }
     );
 }

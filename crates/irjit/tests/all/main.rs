@@ -5,15 +5,24 @@
 
 mod corpus;
 mod errors;
+mod library;
 mod real;
 mod support;
 mod tools;
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
+    if let Err(e) = (!args.list)
+        .then(support::build_compiler_library)
+        .unwrap_or(Ok(()))
+    {
+        eprintln!("cannot build the compiler library the irjit binary needs: {e}");
+        std::process::exit(1);
+    }
     let mut trials = Vec::new();
     trials.extend(corpus::trials());
     trials.extend(errors::trials());
+    trials.extend(library::trials());
     trials.extend(real::trials());
     trials.extend(tools::trials());
     libtest_mimic::run(&args, trials).exit();

@@ -223,3 +223,46 @@ pub fn stat(stderr: &str, key: &str) -> Result<u64, String> {
         .parse()
         .map_err(|_| format!("no number after '{key}' in --stats:\n{stderr}"))
 }
+
+/// Builds the compiler library (`libirjit_compiler.so`) beside the irjit binary under test, which
+/// opens it from there. Cargo builds only what a test needs, and a library that is merely a
+/// dependency stays in `deps/` (only libraries of packages named on its command line are placed
+/// beside the binaries), so this asks cargo for it by name. Every run asks, so a changed
+/// compiler is never tested through a stale library; when nothing changed it costs a moment.
+pub fn build_compiler_library() -> Result<(), String> {
+    let exe = irjit();
+    let profile_dir = exe.parent().expect("the binary is in a profile directory");
+    let target_dir = profile_dir
+        .parent()
+        .expect("the profile directory is in the target directory");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
+    let mut cmd = Command::new(cargo);
+    cmd.args([
+        "build",
+        "--quiet",
+        "--locked",
+        "-p",
+        "irjit-compiler",
+        "--lib",
+    ])
+    .arg("--manifest-path")
+    .arg(repo_root().join("Cargo.toml"))
+    .arg("--target-dir")
+    .arg(target_dir);
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => {}
+        Some("release") => {
+            cmd.arg("--release");
+        }
+        Some(profile) => {
+            cmd.args(["--profile", profile]);
+        }
+        None => return Err(format!("odd binary path {}", exe.display())),
+    }
+    build(&mut cmd)?;
+    let library = profile_dir.join("libirjit_compiler.so");
+    if !library.exists() {
+        return Err(format!("{cmd:?} did not make {}", library.display()));
+    }
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! The compiler library: the irjit binary links no LLVM, opens `libirjit_compiler.so` when it
+//! must compile, and says clearly when it cannot.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::support::{self, Outcome, Status};
+
+fn irjit(args: &[&str], library: Option<&str>) -> Result<Outcome, Failed> {
+    let mut cmd = Command::new(support::irjit());
+    cmd.args(args);
+    match library {
+        Some(path) => cmd.env("IRJIT_COMPILER_LIB", path),
+        None => cmd.env_remove("IRJIT_COMPILER_LIB"),
+    };
+    Ok(support::run(cmd, b"", Duration::from_secs(120))?)
+}
+
+fn program() -> Result<String, Failed> {
+    let dir = support::work_dir("library");
+    let src = dir.join("hello.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\nstatic int twice(int x) { return 2 * x; }\n\
+         int main(void) { printf(\"%d\\n\", twice(21)); return 0; }\n",
+    )
+    .unwrap();
+    let out = dir.join("hello.bc");
+    support::build(
+        Command::new(support::clang(false))
+            .args(["-O0", "-emit-llvm", "-c"])
+            .arg(&src)
+            .arg("-o")
+            .arg(&out),
+    )?;
+    Ok(out.to_string_lossy().into_owned())
+}
+
+/// The `DT_NEEDED` entries of an ELF file.
+fn needed_libraries(path: &Path) -> Result<Vec<String>, String> {
+    use object::elf::{FileHeader64, DT_NEEDED};
+    use object::read::elf::{Dyn, FileHeader};
+    use object::Endianness;
+
+    let shown = path.display();
+    let data = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
+    let data = &*data;
+    let bad = |e: object::read::Error| format!("{shown}: {e}");
+    let header = FileHeader64::<Endianness>::parse(data).map_err(bad)?;
+    let endian = header.endian().map_err(bad)?;
+    let sections = header.sections(endian, data).map_err(bad)?;
+    let Some((entries, link)) = sections.dynamic(endian, data).map_err(bad)? else {
+        return Ok(Vec::new());
+    };
+    let strings = sections.strings(endian, data, link).map_err(bad)?;
+    entries
+        .iter()
+        .filter(|entry| entry.tag32(endian) == Some(DT_NEEDED))
+        .map(|entry| {
+            let name = entry.string(endian, strings).map_err(bad)?;
+            Ok(String::from_utf8_lossy(name).into_owned())
+        })
+        .collect()
+}
+
+/// The binary needs no libLLVM; the library beside it does (which shows the check can see it).
+fn binary_links_no_llvm() -> Result<(), Failed> {
+    let exe = support::irjit();
+    let needed = needed_libraries(&exe)?;
+    if needed.is_empty() || needed.iter().any(|n| n.contains("LLVM")) {
+        return Err(format!("{} needs {needed:?}", exe.display()).into());
+    }
+    let library = exe.with_file_name("libirjit_compiler.so");
+    let needed = needed_libraries(&library)?;
+    if !needed.iter().any(|n| n.starts_with("libLLVM")) {
+        return Err(format!("{} needs {needed:?}, no libLLVM", library.display()).into());
+    }
+    Ok(())
+}
+
+/// Compiling opens the library: `--stats` says LLVM was loaded.
+fn stats_say_llvm_was_loaded() -> Result<(), Failed> {
+    let bc = program()?;
+    let out = irjit(&["run", "--stats", &bc], None)?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status != Status::Exited(0)
+        || out.stdout != b"42\n"
+        || !stderr.contains("irjit: stats: LLVM loaded: yes\n")
+    {
+        return Err(format!("unexpected: {out:?}\n{stderr}").into());
+    }
+    Ok(())
+}
+
+fn expect_one_error_line(out: &Outcome, needles: &[&str]) -> Result<(), Failed> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    if out.status != Status::Exited(125)
+        || !out.stdout.is_empty()
+        || lines.len() != 1
+        || !lines[0].starts_with("irjit: error: ")
+        || needles.iter().any(|n| !stderr.contains(n))
+    {
+        return Err(format!("want one error line with {needles:?}: {out:?}\n{stderr}").into());
+    }
+    Ok(())
+}
+
+/// A missing library: exit 125 and one line naming the path, no panic.
+fn missing_library() -> Result<(), Failed> {
+    let bc = program()?;
+    let out = irjit(&["run", &bc], Some("/nonexistent.so"))?;
+    expect_one_error_line(
+        &out,
+        &[
+            "irjit: error: cannot load the compiler library /nonexistent.so: ",
+            "No such file",
+            "build it with cargo build --workspace",
+        ],
+    )
+}
+
+/// A shared library that is not irjit's compiler is refused by name.
+fn foreign_library() -> Result<(), Failed> {
+    let bc = program()?;
+    let out = irjit(&["run", &bc], Some("libm.so.6"))?;
+    expect_one_error_line(
+        &out,
+        &[
+            "cannot load the compiler library libm.so.6",
+            "irjit_compiler_api_v1",
+        ],
+    )
+}
+
+pub fn trials() -> Vec<Trial> {
+    let t = |name: &str, f: fn() -> Result<(), Failed>| Trial::test(format!("library::{name}"), f);
+    vec![
+        t("binary_links_no_llvm", binary_links_no_llvm),
+        t("stats_say_llvm_was_loaded", stats_say_llvm_was_loaded),
+        t("missing_library", missing_library),
+        t("foreign_library", foreign_library),
+    ]
+}
