@@ -27,6 +27,10 @@ struct Cli {
 enum Command {
     /// Run a program from LLVM bitcode (.bc) or textual IR (.ll).
     Run(commands::run::RunArgs),
+    /// Inspect, trim or empty the code cache.
+    Cache(commands::cache::CacheCommand),
+    /// Fill the code cache ahead of time: every function (or the profile's hot set) at tier 2.
+    Aot(commands::aot::AotArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -69,6 +73,8 @@ fn main() -> ExitCode {
     init_tracing(cli.verbose);
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args),
+        Command::Cache(command) => commands::cache::run(command),
+        Command::Aot(args) => commands::aot::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use irjit_interface::{
@@ -10,6 +11,8 @@ use irjit_interface::{
     UnitCompiler, UnitId, UnitKind,
 };
 
+use crate::cache::program::{Shape, UnitHeat};
+use crate::cache::session::{CacheSession, CachingCompiler};
 use crate::error::{LinkError, RuntimeError};
 use crate::heap::{CodeHeap, Region};
 use crate::host::HostResolver;
@@ -39,6 +42,8 @@ pub struct EngineOptions {
     pub perf_map: bool,
     /// Which tiers run, and how functions move between them.
     pub tiers: TierOptions,
+    /// The persistent code cache for this run (`None`: `--no-cache`).
+    pub cache: Option<Arc<CacheSession>>,
 }
 
 impl Default for EngineOptions {
@@ -49,6 +54,7 @@ impl Default for EngineOptions {
             lazy: true,
             perf_map: false,
             tiers: TierOptions::default(),
+            cache: None,
         }
     }
 }
@@ -119,6 +125,8 @@ struct UnitState {
     tier_up_done: bool,
     /// Tier-2 compiles still wanted (stress mode asks for more than one).
     tier2_left: u8,
+    /// The profile of earlier runs says the unit gets hot.
+    hot: bool,
     /// The first OSR site record handed to the unit's tier-0 code.
     osr_base: Option<u32>,
 }
@@ -171,6 +179,23 @@ impl Engine {
         compiler: Box<dyn UnitCompiler>,
         options: EngineOptions,
     ) -> Result<Engine, RuntimeError> {
+        let mut options = options;
+        let compiler: Box<dyn UnitCompiler> = match &options.cache {
+            Some(session) => {
+                // Background compilers go through the cache too.
+                if let Some(factory) = options.tiers.factory.take() {
+                    let session = session.clone();
+                    options.tiers.factory = Some(Arc::new(move || {
+                        factory().map(|inner| {
+                            Box::new(CachingCompiler::new(inner, session.clone()))
+                                as Box<dyn UnitCompiler>
+                        })
+                    }));
+                }
+                Box::new(CachingCompiler::new(compiler, session.clone()))
+            }
+            None => compiler,
+        };
         let heap = CodeHeap::new()?;
         let mut host = HostResolver::new();
         for lib in &options.dlopen {
@@ -220,7 +245,6 @@ impl Engine {
             functions_defined: stubs.len(),
             ..Default::default()
         };
-        let mut options = options;
         if options.tiers.stress {
             options.tiers.threshold = 1;
         }
@@ -266,12 +290,20 @@ impl Engine {
         if adaptive && options.tiers.reclaim {
             crate::reclaim::install();
         }
+        let mut units = vec![initial; unit_count];
+        if adaptive {
+            for unit in options.cache.iter().flat_map(|s| s.hot_units()) {
+                if let Some(state) = units.get_mut(unit.index()) {
+                    state.hot = true;
+                }
+            }
+        }
         Ok(Engine {
             versions: vec![None; unit_count],
             continuations: vec![Vec::new(); unit_count],
             retired: Vec::new(),
             last_round: None,
-            units: vec![initial; layout.units.len()],
+            units,
             compiler,
             linker,
             stubs,
@@ -341,7 +373,10 @@ impl Engine {
     /// How a unit is compiled the first time. The engine's compiler compiles each unit once;
     /// recompiles (tier-ups) go to other compilers. Only in tier-2 mode does it import callees,
     /// so elsewhere it may consume a function's IR.
-    fn first_request(&self) -> CompileRequest {
+    fn first_request(&self, unit: UnitId) -> CompileRequest {
+        if let Some(request) = self.cached_tier2(unit) {
+            return request;
+        }
         match self.options.tiers.mode {
             TierMode::Tier0 => CompileRequest {
                 last_use: true,
@@ -351,22 +386,35 @@ impl Engine {
                 inline_callees: true,
                 ..CompileRequest::at(self.options.level)
             },
-            TierMode::Adaptive => CompileRequest {
-                counters: true,
-                last_use: true,
-                osr: match &self.osr {
-                    Some(osr) if (osr.sites.len() as u32) < OSR_SITES_MAX => Osr::Sites {
-                        limit: OSR_SITES_MAX - osr.sites.len() as u32,
-                    },
-                    _ => Osr::None,
-                },
-                ..CompileRequest::at(OptLevel::O0)
-            },
+            TierMode::Adaptive => crate::tiers::tier0_request(
+                self.osr
+                    .as_ref()
+                    .map(|osr| OSR_SITES_MAX.saturating_sub(osr.sites.len() as u32)),
+            ),
         }
     }
 
+    /// The tier-2 request of a unit the profile says gets hot, when the cache holds its tier-2
+    /// object: the unit starts there, skipping tier 0 (adaptive mode).
+    fn cached_tier2(&self, unit: UnitId) -> Option<CompileRequest> {
+        let state = self.units.get(unit.index())?;
+        if !state.hot || self.options.tiers.stress {
+            return None;
+        }
+        let request = self.tier2_request();
+        let defines = self.layout().units.get(unit.index())?.defines.len();
+        let session = self.options.cache.as_ref()?;
+        session.find(unit, Shape::of(&request, defines))?;
+        Some(request)
+    }
+
+    /// How a hot function is recompiled.
+    fn tier2_request(&self) -> CompileRequest {
+        crate::tiers::tier2_request(self.options.level)
+    }
+
     fn compile(&mut self, unit: UnitId) -> Result<CompiledUnit, RuntimeError> {
-        let request = self.first_request();
+        let request = self.first_request(unit);
         let compiled = self.compiler.compile(unit, &request)?;
         self.stats.compile_time += compiled.compile_time;
         self.stats.units_compiled += 1;
@@ -376,7 +424,12 @@ impl Engine {
                 self.stats.tier0_functions += 1;
             }
         }
-        self.units[unit.index()].tier = if request.level == OptLevel::O0 { 0 } else { 2 };
+        let state = &mut self.units[unit.index()];
+        state.tier = if request.level == OptLevel::O0 { 0 } else { 2 };
+        if state.tier == 2 && self.options.tiers.mode == TierMode::Adaptive {
+            // Started at tier 2 from the cache (see `cached_tier2`): nothing left to tier up.
+            state.tier_up_done = true;
+        }
         if let (Some(osr), Osr::Sites { limit }) = (&mut self.osr, request.osr) {
             let used = compiled.osr_sites.min(limit);
             let base = osr.sites.len() as u32;
@@ -508,16 +561,67 @@ impl Engine {
         if self.options.tiers.mode != TierMode::Adaptive {
             return None;
         }
+        let request = self.tier2_request();
         let state = self.units.get_mut(unit.index())?;
-        if !state.linked || state.tier_up_busy || state.tier_up_done || state.tier2_left == 0 {
+        // A unit the profile says gets hot may be compiled before its first call.
+        let ready = state.linked || state.hot;
+        if !ready || state.tier_up_busy || state.tier_up_done || state.tier2_left == 0 {
             return None;
         }
         state.tier_up_busy = true;
-        Some(CompileRequest {
-            inline_callees: true,
-            recompile: true,
-            ..CompileRequest::at(self.options.level)
-        })
+        Some(request)
+    }
+
+    /// The units to compile at tier 2 in the background as soon as the program starts: those the
+    /// profile says get hot whose tier-2 code the cache does not hold yet (the others start at
+    /// tier 2 on their first call).
+    pub fn profile_hot_set(&self) -> Vec<UnitId> {
+        (0..self.units.len() as u32)
+            .map(UnitId)
+            .filter(|&u| self.units[u.index()].hot && self.cached_tier2(u).is_none())
+            .collect()
+    }
+
+    /// Saves the cache's record of this program (objects used, profile), merged with what
+    /// other runs saved; at exit, and now and then during long runs.
+    pub fn persist_cache(&self) {
+        let Some(session) = &self.options.cache else {
+            return;
+        };
+        let _span = tracing::debug_span!("persist cache").entered();
+        let mut profile = Vec::new();
+        for (i, state) in self.units.iter().enumerate() {
+            let count = self.counters.map_or(0, |c| {
+                // SAFETY: the counter array lives in the heap's data region for the process's
+                // life; an aligned 32-bit read of a counter the program may be incrementing.
+                u64::from(unsafe { std::ptr::read_volatile((c.addr + 4 * i as u64) as *const u32) })
+            });
+            let tier2 = state.tier == 2 && self.options.tiers.mode == TierMode::Adaptive;
+            if tier2 || count > 0 {
+                profile.push(UnitHeat {
+                    unit: i as u32,
+                    count,
+                    tier2,
+                });
+            }
+        }
+        session.persist(self.layout(), profile);
+    }
+
+    /// Saves the cache's record if a long run has not saved it for a while.
+    pub fn persist_cache_if_due(&self) {
+        if self.options.cache.as_ref().is_some_and(|s| s.persist_due()) {
+            self.persist_cache();
+        }
+    }
+
+    /// What the process does with the cache at exit: saves the record, adds its counts to the
+    /// cache's totals, trims the cache if it outgrew its limit.
+    pub fn finish_cache(&self) {
+        if let Some(session) = &self.options.cache {
+            self.persist_cache();
+            session.cache().finish_run();
+        }
     }
 
     /// Links a unit compiled at tier 2 and re-points its stub.

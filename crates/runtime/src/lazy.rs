@@ -140,6 +140,14 @@ pub fn install(engine: Engine) -> &'static Mutex<Engine> {
     if let Some(counters) = counters {
         crate::tiers::start_poller(counters);
     }
+    // The profile of earlier runs: compile its hot set at tier 2 now, not once counters say so.
+    let hot = engine.lock().profile_hot_set();
+    if !hot.is_empty() {
+        tracing::debug!(units = hot.len(), "compiling the profile's hot set");
+        for unit in hot {
+            crate::tiers::notify_hot(unit.0);
+        }
+    }
     engine
 }
 

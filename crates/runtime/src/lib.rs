@@ -5,6 +5,7 @@
 
 #![deny(missing_docs)]
 
+pub mod cache;
 pub mod compiler_lib;
 pub mod engine;
 pub mod error;

@@ -99,10 +99,17 @@ extern "C" fn run_destructors(_: *mut c_void) {
 /// Runs the exit hook (once): from the program's exit, or as the C library's last handler when
 /// the process ends some other way.
 pub(crate) extern "C" fn run_exit_hook(_: *mut c_void) {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if DONE.swap(true, std::sync::atomic::Ordering::AcqRel) {
+        return;
+    }
     let hook = EXIT_HOOK.lock().ok().and_then(|mut h| h.take());
-    if let (Some(hook), Some(engine)) = (hook, crate::lazy::running()) {
-        let stats = engine.lock().stats();
-        hook(&stats);
+    if let Some(engine) = crate::lazy::running() {
+        let engine = engine.lock();
+        engine.finish_cache();
+        if let Some(hook) = hook {
+            hook(&engine.stats());
+        }
     }
 }
 

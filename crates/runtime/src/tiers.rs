@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use irjit_interface::{CompileError, UnitCompiler, UnitId};
+use irjit_interface::{CompileError, CompileRequest, OptLevel, Osr, UnitCompiler, UnitId};
 use parking_lot::{Condvar, Mutex};
 
 /// Which tiers run.
@@ -86,6 +86,29 @@ impl Default for TierOptions {
             reclaim: true,
             factory: None,
         }
+    }
+}
+
+/// How adaptive mode compiles a unit first: tier 0 (`-O0`) with counters, and with OSR sites
+/// when `osr_limit` site records are still available.
+pub fn tier0_request(osr_limit: Option<u32>) -> CompileRequest {
+    CompileRequest {
+        counters: true,
+        last_use: true,
+        osr: match osr_limit {
+            Some(limit) if limit > 0 => Osr::Sites { limit },
+            _ => Osr::None,
+        },
+        ..CompileRequest::at(OptLevel::O0)
+    }
+}
+
+/// How a hot unit is compiled at tier 2 (at `level`), in the background or ahead of time.
+pub fn tier2_request(level: OptLevel) -> CompileRequest {
+    CompileRequest {
+        inline_callees: true,
+        recompile: true,
+        ..CompileRequest::at(level)
     }
 }
 
@@ -377,6 +400,7 @@ fn tier2_thread(factory: CompilerFactory) {
         // Reclaim in bursts of 64 KiB, and whenever the queue runs dry.
         let idle = q.state.lock().hot.is_empty();
         engine.reclaim_if_due(idle);
+        engine.persist_cache_if_due();
         if matches!(job, Job::TierUp(_)) && engine.wants_another_tier_up(unit) {
             drop(engine);
             notify_hot(unit.0);

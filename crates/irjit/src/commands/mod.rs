@@ -1,3 +1,5 @@
 //! One module per subcommand.
 
+pub mod aot;
+pub mod cache;
 pub mod run;

@@ -8,7 +8,11 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
+use irjit_interface::{CompileError, ProgramLayout, UnitCompiler};
 use irjit_interface::{LoadSpec, OptLevel};
+use irjit_runtime::cache::program::{ProgramInputs, ProgramKey};
+use irjit_runtime::cache::session::CacheSession;
+use irjit_runtime::compiler_lib::DeferredCompiler;
 use irjit_runtime::compiler_lib::{self, CompilerLibrary};
 use irjit_runtime::{
     CompilerFactory, Engine, EngineOptions, EngineStats, RunConfig, TierMode, TierOptions,
@@ -79,6 +83,9 @@ pub struct RunArgs {
     #[arg(long)]
     stats: bool,
 
+    #[command(flatten)]
+    cache: super::cache::CacheArgs,
+
     /// The program: LLVM bitcode (.bc) or textual IR (.ll).
     #[arg(value_name = "PROGRAM")]
     program: PathBuf,
@@ -109,7 +116,7 @@ fn parse_switch(s: &str) -> Result<bool, String> {
     }
 }
 
-fn parse_level(s: &str) -> Result<OptLevel, String> {
+pub fn parse_level(s: &str) -> Result<OptLevel, String> {
     s.parse::<u8>()
         .ok()
         .and_then(OptLevel::from_digit)
@@ -133,26 +140,47 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if !args.program.exists() {
         anyhow::bail!("{}: no such file", args.program.display());
     }
-    // The compiler (and LLVM with it) is a library opened now, on first need.
-    let library = CompilerLibrary::get()?;
+    let session = open_cache_session(&args)?;
     let spec = LoadSpec {
         main: args.program.clone(),
         extra_modules: args.extra_modules.clone(),
         eager: !args.lazy,
     };
-    let compiler = library
-        .load_program(&spec)
-        .with_context(|| format!("failed to load {}", args.program.display()))?;
-    let load_time = start.elapsed();
-    // Background threads load the program again, into their own LLVM contexts, from the same
-    // library.
-    let factory: CompilerFactory = {
-        let spec = LoadSpec {
-            eager: false,
-            ..spec
-        };
-        Arc::new(move || library.load_program(&spec))
+    // Background threads load the program again, into their own LLVM contexts.
+    let background = LoadSpec {
+        eager: false,
+        ..spec.clone()
     };
+    let known_layout = session.as_ref().and_then(|s| s.layout().cloned());
+    let (compiler, factory): (Box<dyn UnitCompiler>, CompilerFactory) = match known_layout {
+        // The cache knows the program: the compiler library (and LLVM) is opened only if a unit
+        // misses, by whichever compiler misses first.
+        Some(layout) => {
+            let deferred = |spec: LoadSpec, layout: ProgramLayout| {
+                DeferredCompiler::new(layout, move || {
+                    CompilerLibrary::get()
+                        .map_err(CompileError::from)?
+                        .load_program(&spec)
+                })
+            };
+            let main = deferred(spec.clone(), layout.clone());
+            let factory: CompilerFactory = Arc::new(move || {
+                Ok(Box::new(deferred(background.clone(), layout.clone())) as Box<dyn UnitCompiler>)
+            });
+            (Box::new(main), factory)
+        }
+        None => {
+            let library = CompilerLibrary::get()?;
+            let compiler = library
+                .load_program(&spec)
+                .with_context(|| format!("failed to load {}", args.program.display()))?;
+            (
+                compiler,
+                Arc::new(move || library.load_program(&background)),
+            )
+        }
+    };
+    let load_time = start.elapsed();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let tiers = TierOptions {
         mode: args.tier,
@@ -174,6 +202,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             lazy: args.lazy,
             perf_map: args.perf_map,
             tiers,
+            cache: session.clone(),
         },
     )?;
     engine
@@ -185,7 +214,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let tier = args.tier;
     let hook: Option<irjit_runtime::ExitHook> = args.stats.then(|| -> irjit_runtime::ExitHook {
         Box::new(move |stats: &EngineStats| {
-            print_stats(stats, level, lazy, tier, load_time, startup, start)
+            print_stats(stats, level, lazy, tier, load_time, startup, start);
+            print_cache_stats(session.as_deref());
         })
     });
     let crash_report = match args.crash_report.as_str() {
@@ -200,6 +230,52 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         crash_report,
     };
     match irjit_runtime::run(engine, config, hook)? {}
+}
+
+/// The cache key of a program as `irjit run` loads it (`lazy`: the default, functions loaded on
+/// first use; `--lazy=off` reads and verifies everything up front, and keys apart).
+pub fn cache_key(
+    program: &Path,
+    extra_modules: &[PathBuf],
+    lazy: bool,
+) -> anyhow::Result<ProgramKey> {
+    let options = format!("eager={}", !lazy);
+    let library = irjit_runtime::compiler_lib::locate().ok();
+    let inputs = ProgramInputs {
+        main: program,
+        extra_modules,
+        options: &options,
+        compiler_library: library.as_deref(),
+    };
+    ProgramKey::compute(&inputs).with_context(|| format!("cannot read {}", program.display()))
+}
+
+/// Opens the code cache and starts this run's session with it (`None` with `--no-cache` or when
+/// the cache cannot be used, which is only a warning).
+fn open_cache_session(args: &RunArgs) -> anyhow::Result<Option<Arc<CacheSession>>> {
+    let Some(cache) = args.cache.open_for_run()? else {
+        return Ok(None);
+    };
+    let key = cache_key(&args.program, &args.extra_modules, args.lazy)?;
+    Ok(Some(CacheSession::new(cache, key)))
+}
+
+fn print_cache_stats(session: Option<&CacheSession>) {
+    match session {
+        Some(session) => {
+            let c = session.cache().counter_values();
+            eprintln!(
+                "irjit: stats: cache: record hits {}, key hits {}, compiled {}, written {}, rejected {} ({})",
+                c.record_hits,
+                c.key_hits,
+                c.misses,
+                c.written,
+                c.rejected,
+                session.cache().dir().display()
+            );
+        }
+        None => eprintln!("irjit: stats: cache: off"),
+    }
 }
 
 fn print_stats(

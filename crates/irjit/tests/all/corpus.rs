@@ -23,6 +23,9 @@ struct Mode {
     irjit_args: &'static [&'static str],
     /// Extra environment for irjit.
     env: &'static [(&'static str, &'static str)],
+    /// Run twice with a fresh code cache: the first run fills it (and leaves a profile), the
+    /// second starts from it; both must match the native run.
+    warm_cache: bool,
 }
 
 const STRESS: &[(&str, &str)] = &[("IRJIT_STRESS_TIERUP", "1")];
@@ -34,12 +37,14 @@ const MODES: &[Mode] = &[
         bitcode_level: "-O0",
         irjit_args: &[],
         env: &[],
+        warm_cache: false,
     },
     Mode {
         name: "bc_O2",
         bitcode_level: "-O2",
         irjit_args: &[],
         env: &[],
+        warm_cache: false,
     },
     // Every function hot at its first call and recompiled at tier 2 twice, while it runs.
     Mode {
@@ -47,12 +52,14 @@ const MODES: &[Mode] = &[
         bitcode_level: "-O0",
         irjit_args: &[],
         env: STRESS,
+        warm_cache: false,
     },
     Mode {
         name: "bc_O2_stress_tierup",
         bitcode_level: "-O2",
         irjit_args: &[],
         env: STRESS,
+        warm_cache: false,
     },
     // Lazy at tier 2 only, and eager compilation at each tier.
     Mode {
@@ -60,18 +67,30 @@ const MODES: &[Mode] = &[
         bitcode_level: "-O0",
         irjit_args: &["--tier=2"],
         env: &[],
+        warm_cache: false,
     },
     Mode {
         name: "bc_O0_eager_tier0",
         bitcode_level: "-O0",
         irjit_args: &["--lazy=off", "--tier=0"],
         env: &[],
+        warm_cache: false,
     },
     Mode {
         name: "bc_O2_eager_tier2",
         bitcode_level: "-O2",
         irjit_args: &["--lazy=off", "--tier=2"],
         env: &[],
+        warm_cache: false,
+    },
+    // The persistent code cache, cold then warm (with a low threshold, so that the warm run
+    // starts hot functions at tier 2).
+    Mode {
+        name: "bc_O0_cache_warm",
+        bitcode_level: "-O0",
+        irjit_args: &["--tier-threshold", "100"],
+        env: &[],
+        warm_cache: true,
     },
 ];
 
@@ -181,15 +200,30 @@ fn run_native(program: &Program) -> Result<Outcome, String> {
 fn check(program: &Program, mode: Mode) -> Result<(), Failed> {
     let want = run_native(program)?;
     let bc = bitcode(program, mode.bitcode_level)?;
-    let mut cmd = Command::new(support::irjit());
-    cmd.arg("run")
-        .args(mode.irjit_args)
-        .arg(&bc)
-        .args(&program.args);
-    environment(&mut cmd);
-    cmd.envs(mode.env.iter().copied());
-    let got = support::run(cmd, &program.stdin, Duration::from_secs(300))?;
-    support::compare(&format!("{} ({})", program.name, mode.name), &want, &got)?;
+    let cache = support::work_dir("corpus-cache").join(&program.name);
+    if mode.warm_cache {
+        let _ = std::fs::remove_dir_all(&cache);
+    }
+    for run in ["cold", "warm"] {
+        let mut cmd = Command::new(support::irjit());
+        cmd.arg("run").args(mode.irjit_args);
+        if mode.warm_cache {
+            cmd.arg("--cache-dir").arg(&cache).env_remove("IRJIT_CACHE");
+        }
+        cmd.arg(&bc).args(&program.args);
+        environment(&mut cmd);
+        cmd.envs(mode.env.iter().copied());
+        let got = support::run(cmd, &program.stdin, Duration::from_secs(300))?;
+        let what = if mode.warm_cache {
+            format!("{} ({}, {run} cache)", program.name, mode.name)
+        } else {
+            format!("{} ({})", program.name, mode.name)
+        };
+        support::compare(&what, &want, &got)?;
+        if !mode.warm_cache {
+            break;
+        }
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //!
 //! Filter like any test binary: `cargo test -p irjit --test all -- corpus::stdio`.
 
+mod cache;
 mod corpus;
 mod errors;
 mod library;
@@ -11,6 +12,11 @@ mod support;
 mod tools;
 
 fn main() {
+    // Every trial runs without the code cache (a profile left by one trial would change what
+    // another measures), except the cache's own, which pass --cache-dir and remove this.
+    if std::env::var_os("IRJIT_CACHE").is_none() {
+        std::env::set_var("IRJIT_CACHE", "off");
+    }
     let args = libtest_mimic::Arguments::from_args();
     if let Err(e) = (!args.list)
         .then(support::build_compiler_library)
@@ -20,6 +26,7 @@ fn main() {
         std::process::exit(1);
     }
     let mut trials = Vec::new();
+    trials.extend(cache::trials());
     trials.extend(corpus::trials());
     trials.extend(errors::trials());
     trials.extend(library::trials());

@@ -1,0 +1,501 @@
+//! The persistent code cache: warm runs, per-unit keys, bad entries, concurrent writers, runs
+//! that never load LLVM, the profile, and `irjit cache`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::support::{self, Outcome, Status};
+
+pub fn trials() -> Vec<Trial> {
+    vec![
+        Trial::test(
+            "cache::second_run_hits_every_unit",
+            second_run_hits_every_unit,
+        ),
+        Trial::test(
+            "cache::changed_function_misses_only_its_unit",
+            changed_function_misses_only_its_unit,
+        ),
+        Trial::test(
+            "cache::bad_entries_are_recompiled",
+            bad_entries_are_recompiled,
+        ),
+        Trial::test("cache::concurrent_fills", concurrent_fills),
+        Trial::test("cache::warm_run_never_maps_llvm", warm_run_never_maps_llvm),
+        Trial::test(
+            "cache::profile_starts_hot_code_at_tier2",
+            profile_starts_hot_code_at_tier2,
+        ),
+        Trial::test("cache::commands", commands),
+        Trial::test(
+            "cache::aot_then_run_starts_optimized",
+            aot_then_run_starts_optimized,
+        ),
+        Trial::test("cache::no_cache_writes_nothing", no_cache_writes_nothing),
+    ]
+}
+
+/// A fresh cache directory for one trial.
+fn fresh_cache(name: &str) -> PathBuf {
+    let dir = support::work_dir("cache").join(format!("{name}.cache"));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Compiles `source` to -O0 bitcode and natively; returns (bitcode, native outcome).
+fn program(name: &str, source: &str) -> Result<(String, Outcome), Failed> {
+    // Each program is `prog.c` in a directory of its own, compiled from there: two versions of
+    // one program then differ only where their sources do (clang records the file name).
+    let dir = support::work_dir("cache").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("prog.c");
+    std::fs::write(&src, source).unwrap();
+    let bc = dir.join("prog.bc");
+    let exe = dir.join("prog.native");
+    support::build(Command::new(support::clang(false)).current_dir(&dir).args([
+        "-O0",
+        "-emit-llvm",
+        "-c",
+        "prog.c",
+        "-o",
+        "prog.bc",
+    ]))?;
+    support::build(
+        Command::new(support::clang(false))
+            .args(["-O2"])
+            .arg(&src)
+            .arg("-o")
+            .arg(&exe),
+    )?;
+    let native = support::run(Command::new(&exe), b"", Duration::from_secs(60))?;
+    Ok((bc.to_string_lossy().into_owned(), native))
+}
+
+/// Runs irjit with the cache in `cache` (the test binary turns the cache off for every other
+/// trial with IRJIT_CACHE=off; here it is on).
+fn irjit(cache: &Path, args: &[&str]) -> Result<Outcome, Failed> {
+    let mut cmd = Command::new(support::irjit());
+    cmd.env_remove("IRJIT_CACHE")
+        .env_remove("IRJIT_STRESS_TIERUP")
+        .arg("run")
+        .arg("--stats")
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(args);
+    Ok(support::run(cmd, b"", Duration::from_secs(120))?)
+}
+
+/// The --stats lines removed: what remains must be the program's own stderr.
+fn program_stderr(out: &Outcome) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .filter(|l| !l.starts_with("irjit: stats:"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+fn same_as_native(what: &str, native: &Outcome, out: &Outcome) -> Result<(), Failed> {
+    let got = Outcome {
+        stderr: program_stderr(out),
+        ..out.clone()
+    };
+    Ok(support::compare(what, native, &got)?)
+}
+
+struct CacheStats {
+    record_hits: u64,
+    key_hits: u64,
+    compiled: u64,
+    rejected: u64,
+    llvm: bool,
+}
+
+fn cache_stats(out: &Outcome) -> Result<CacheStats, Failed> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("irjit: stats: cache: "))
+        .ok_or_else(|| format!("no cache line in --stats:\n{stderr}"))?;
+    Ok(CacheStats {
+        record_hits: support::stat(line, "cache: record hits ")?,
+        key_hits: support::stat(line, ", key hits ")?,
+        compiled: support::stat(line, ", compiled ")?,
+        rejected: support::stat(line, ", rejected ")?,
+        llvm: if stderr.contains("LLVM loaded: yes") {
+            true
+        } else if stderr.contains("LLVM loaded: no") {
+            false
+        } else {
+            return Err(format!("no 'LLVM loaded' in --stats:\n{stderr}").into());
+        },
+    })
+}
+
+/// Functions f0..f{n-1}, each called once from main; `variant` changes f{changed}'s constant.
+fn many_functions(n: usize, changed: usize, variant: i32) -> String {
+    let mut s = String::from("#include <stdio.h>\n");
+    for i in 0..n {
+        let k = if i == changed {
+            1000 + variant
+        } else {
+            i as i32
+        };
+        s.push_str(&format!("int f{i}(int x) {{ return x * 3 + {k}; }}\n"));
+    }
+    s.push_str("int main(void) {\n  int sum = 0;\n");
+    for i in 0..n {
+        s.push_str(&format!("  sum += f{i}({i});\n"));
+    }
+    s.push_str("  printf(\"sum %d\\n\", sum);\n  return sum % 7;\n}\n");
+    s
+}
+
+/// A second run of an unchanged program finds every unit through the program's record and
+/// never loads LLVM; the first run compiled them all.
+fn second_run_hits_every_unit() -> Result<(), Failed> {
+    let (bc, native) = program("hits", &many_functions(12, 99, 0))?;
+    let cache = fresh_cache("hits");
+    let first = irjit(&cache, &[&bc])?;
+    same_as_native("first run", &native, &first)?;
+    let s1 = cache_stats(&first)?;
+    // 12 functions + main + the globals unit.
+    if s1.compiled != 14 || s1.record_hits + s1.key_hits != 0 || !s1.llvm {
+        return Err(format!(
+            "first run should compile all 14 units with LLVM:\n{}",
+            String::from_utf8_lossy(&first.stderr)
+        )
+        .into());
+    }
+    let second = irjit(&cache, &[&bc])?;
+    same_as_native("second run", &native, &second)?;
+    let s2 = cache_stats(&second)?;
+    if s2.record_hits != 14 || s2.compiled != 0 || s2.key_hits != 0 || s2.llvm {
+        return Err(format!(
+            "second run should take all 14 units from the record without LLVM:\n{}",
+            String::from_utf8_lossy(&second.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Editing one function: only its unit is compiled again; the others are found by the key of
+/// their IR (the program's record no longer matches, so LLVM builds each unit's IR).
+fn changed_function_misses_only_its_unit() -> Result<(), Failed> {
+    let cache = fresh_cache("changed");
+    let (bc_a, native_a) = program("changed_a", &many_functions(12, 5, 0))?;
+    let (bc_b, native_b) = program("changed_b", &many_functions(12, 5, 1))?;
+    let first = irjit(&cache, &[&bc_a])?;
+    same_as_native("original", &native_a, &first)?;
+    let edited = irjit(&cache, &[&bc_b])?;
+    same_as_native("edited", &native_b, &edited)?;
+    let s = cache_stats(&edited)?;
+    if s.compiled != 1 || s.key_hits != 13 || s.record_hits != 0 {
+        return Err(format!(
+            "the edited program should compile only f5 and find the 13 other units by key:\n{}",
+            String::from_utf8_lossy(&edited.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Every object entry in the cache.
+fn object_entries(cache: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for fan in std::fs::read_dir(cache.join("objects"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        for file in std::fs::read_dir(fan.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            out.push(file.path());
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A corrupted, a truncated and a world-writable entry are each reported, removed and
+/// recompiled; the program's output is unaffected and the next run is clean again.
+fn bad_entries_are_recompiled() -> Result<(), Failed> {
+    use std::os::unix::fs::PermissionsExt;
+    let (bc, native) = program("bad_entries", &many_functions(6, 99, 0))?;
+    let cache = fresh_cache("bad_entries");
+    same_as_native("fill", &native, &irjit(&cache, &[&bc])?)?;
+    let entries = object_entries(&cache);
+    if entries.len() < 3 {
+        return Err(format!("expected at least 3 objects, found {entries:?}").into());
+    }
+    let mut bytes = std::fs::read(&entries[0]).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x5a;
+    std::fs::write(&entries[0], &bytes).unwrap();
+    let len = std::fs::metadata(&entries[1]).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&entries[1])
+        .unwrap()
+        .set_len(len - 10)
+        .unwrap();
+    std::fs::set_permissions(&entries[2], std::fs::Permissions::from_mode(0o666)).unwrap();
+
+    let out = irjit(&cache, &[&bc])?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status != native.status || out.stdout != native.stdout {
+        return Err(format!("output changed with bad entries: {out:?}").into());
+    }
+    let s = cache_stats(&out)?;
+    let warnings = stderr
+        .matches("removing it (it will be recompiled)")
+        .count();
+    if s.rejected != 3 || s.compiled != 3 || warnings != 3 {
+        return Err(format!(
+            "want 3 entries rejected (with a warning each) and recompiled:\n{stderr}"
+        )
+        .into());
+    }
+    for needle in ["corrupt", "refusing it", "truncated"] {
+        if !stderr.contains(needle) {
+            return Err(format!("no warning saying '{needle}':\n{stderr}").into());
+        }
+    }
+    let again = irjit(&cache, &[&bc])?;
+    same_as_native("after repair", &native, &again)?;
+    let s = cache_stats(&again)?;
+    if s.rejected != 0 || s.compiled != 0 || s.llvm {
+        return Err(format!(
+            "the repaired cache should serve everything:\n{}",
+            String::from_utf8_lossy(&again.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Two processes filling one cache at once both succeed, leave no partial entry, and the cache
+/// they made serves a third run completely.
+fn concurrent_fills() -> Result<(), Failed> {
+    let (bc, native) = program("concurrent", &many_functions(40, 99, 0))?;
+    let cache = fresh_cache("concurrent");
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let (bc, cache) = (bc.clone(), cache.clone());
+            std::thread::spawn(move || irjit(&cache, &[&bc]).map_err(|e| format!("{e:?}")))
+        })
+        .collect();
+    for run in runs {
+        let out = run.join().expect("no panic")?;
+        same_as_native("concurrent run", &native, &out)?;
+    }
+    for entry in walk(&cache) {
+        let name = entry.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with(".tmp.") {
+            return Err(format!("partial entry left behind: {}", entry.display()).into());
+        }
+    }
+    let third = irjit(&cache, &[&bc])?;
+    same_as_native("third run", &native, &third)?;
+    let s = cache_stats(&third)?;
+    if s.compiled != 0 || s.rejected != 0 || s.llvm {
+        return Err(format!(
+            "the cache two processes filled should serve a third run:\n{}",
+            String::from_utf8_lossy(&third.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The program itself looks at /proc/self/maps: LLVM is mapped in the first run (it compiles)
+/// and not in the second.
+fn warm_run_never_maps_llvm() -> Result<(), Failed> {
+    let source = r#"#include <stdio.h>
+#include <string.h>
+int main(void) {
+  FILE *maps = fopen("/proc/self/maps", "r");
+  char line[4096];
+  int llvm = 0;
+  while (maps && fgets(line, sizeof line, maps))
+    if (strstr(line, "libLLVM") || strstr(line, "libirjit_compiler"))
+      llvm = 1;
+  printf("llvm mapped: %s\n", llvm ? "yes" : "no");
+  return 0;
+}
+"#;
+    let (bc, _) = program("maps", source)?;
+    let cache = fresh_cache("maps");
+    let first = irjit(&cache, &[&bc])?;
+    if first.stdout != b"llvm mapped: yes\n" {
+        return Err(format!("first run: {first:?}").into());
+    }
+    let second = irjit(&cache, &[&bc])?;
+    if second.stdout != b"llvm mapped: no\n" || second.status != Status::Exited(0) {
+        return Err(format!(
+            "warm run: {}\n{}",
+            String::from_utf8_lossy(&second.stdout),
+            String::from_utf8_lossy(&second.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// A function that got hot in one run starts at tier 2 in the next, from the cache, without
+/// going through tier 0 or loading LLVM.
+fn profile_starts_hot_code_at_tier2() -> Result<(), Failed> {
+    let source = r#"#include <stdio.h>
+static unsigned step(unsigned x) { return x * 1103515245u + 12345u; }
+unsigned hot(unsigned x, int n) { for (int i = 0; i < n; i++) x = step(x) ^ (x >> 7); return x; }
+int main(void) {
+  unsigned x = 1;
+  for (int round = 0; round < 30000; round++) x = hot(x, 2000);
+  printf("%u\n", x);
+  return 0;
+}
+"#;
+    let (bc, native) = program("profile", source)?;
+    let cache = fresh_cache("profile");
+    let first = irjit(&cache, &["--tier-threshold", "100", &bc])?;
+    same_as_native("first run", &native, &first)?;
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    if support::stat(&stderr, "(O2); ")? == 0 {
+        return Err(format!("nothing tiered up in the first run:\n{stderr}").into());
+    }
+    let second = irjit(&cache, &["--tier-threshold", "100", &bc])?;
+    same_as_native("second run", &native, &second)?;
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    let first_at_tier2 = support::stat(&stderr, "first at tier 0, ")?;
+    let s = cache_stats(&second)?;
+    if first_at_tier2 == 0 || s.llvm || s.compiled != 0 {
+        return Err(
+            format!("the hot functions should start at tier 2 from the cache:\n{stderr}").into(),
+        );
+    }
+    Ok(())
+}
+
+/// `irjit cache stats|gc|clear`.
+fn commands() -> Result<(), Failed> {
+    let (bc, _) = program("commands", &many_functions(8, 99, 0))?;
+    let cache = fresh_cache("commands");
+    irjit(&cache, &[&bc])?;
+    irjit(&cache, &[&bc])?;
+    let cache_cmd = |args: &[&str]| -> Result<String, Failed> {
+        let mut cmd = Command::new(support::irjit());
+        cmd.env_remove("IRJIT_CACHE")
+            .arg("cache")
+            .args(args)
+            .arg("--cache-dir")
+            .arg(&cache);
+        let out = support::run(cmd, b"", Duration::from_secs(60))?;
+        if out.status != Status::Exited(0) {
+            return Err(format!("irjit cache {args:?}: {out:?}").into());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let stats = cache_cmd(&["stats"])?;
+    // Two runs of 10 units: 10 compiled, then 10 hits.
+    for want in [
+        "entries: 10 compiled objects",
+        "runs: 2",
+        "hit rate: 50.0% (10 of 20 units",
+    ] {
+        if !stats.contains(want) {
+            return Err(format!("'{want}' missing from:\n{stats}").into());
+        }
+    }
+    let gc = cache_cmd(&["gc", "--cache-max-size", "1k"])?;
+    if !gc.starts_with("removed ") || gc.starts_with("removed 0 ") {
+        return Err(format!("gc under a 1 KiB limit removed nothing:\n{gc}").into());
+    }
+    let clear = cache_cmd(&["clear"])?;
+    let stats = cache_cmd(&["stats"])?;
+    if !clear.starts_with("removed ") || !stats.contains("entries: 0 compiled objects") {
+        return Err(format!("clear left entries:\n{clear}\n{stats}").into());
+    }
+    Ok(())
+}
+
+/// `--no-cache` neither reads nor writes.
+fn no_cache_writes_nothing() -> Result<(), Failed> {
+    let (bc, native) = program("no_cache", &many_functions(4, 99, 0))?;
+    let cache = fresh_cache("no_cache");
+    let out = irjit(&cache, &["--no-cache", &bc])?;
+    if out.stdout != native.stdout || out.status != native.status {
+        return Err(format!("{out:?}").into());
+    }
+    if cache.exists() && !walk(&cache).is_empty() {
+        return Err(format!("--no-cache wrote {:?}", walk(&cache)).into());
+    }
+    Ok(())
+}
+
+/// `irjit aot` compiles every function at tier 2 (on 2 threads); the next run starts each at
+/// tier 2 from the cache and never loads LLVM. `--profile` needs a profile.
+fn aot_then_run_starts_optimized() -> Result<(), Failed> {
+    let (bc, native) = program("aot", &many_functions(30, 99, 0))?;
+    let cache = fresh_cache("aot");
+    let aot = |extra: &[&str]| -> Result<Outcome, Failed> {
+        let mut cmd = Command::new(support::irjit());
+        cmd.env_remove("IRJIT_CACHE")
+            .args(["aot", "-j", "2", "--cache-dir"])
+            .arg(&cache)
+            .args(extra)
+            .arg(&bc);
+        Ok(support::run(cmd, b"", Duration::from_secs(300))?)
+    };
+    let refused = aot(&["--profile"])?;
+    if refused.status != Status::Exited(125)
+        || !String::from_utf8_lossy(&refused.stderr).contains("no profile")
+    {
+        return Err(format!("aot --profile without a profile: {refused:?}").into());
+    }
+    let out = aot(&[])?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status != Status::Exited(0) || !stderr.contains("31 units at tier 2 (O2)") {
+        return Err(format!("aot failed: {out:?}\n{stderr}").into());
+    }
+    let run = irjit(&cache, &[&bc])?;
+    same_as_native("run after aot", &native, &run)?;
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let s = cache_stats(&run)?;
+    // (Fewer than 31 are called: main inlined most of them.)
+    if support::stat(&stderr, "tiers: ")? != 0
+        || support::stat(&stderr, "first at tier 0, ")? == 0
+        || s.compiled != 0
+        || s.llvm
+    {
+        return Err(
+            format!("every function should start at tier 2 from the cache:\n{stderr}").into(),
+        );
+    }
+    // With the profile the aot run left, --profile has its hot set: everything, all cached.
+    let again = aot(&["--profile"])?;
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    if again.status != Status::Exited(0) || !stderr.contains(": 0 compiled, 32 already cached") {
+        return Err(format!("aot --profile: {again:?}\n{stderr}").into());
+    }
+    Ok(())
+}
