@@ -226,6 +226,51 @@ void irjit_set_dso_local(LLVMValueRef G, int Local) { unwrap<GlobalValue>(G)->se
 // Erases a global value (variable, function, alias) from its module.
 void irjit_erase_global(LLVMValueRef G) { unwrap<GlobalValue>(G)->eraseFromParent(); }
 
+namespace {
+// Whether metadata refers (through any operand) to a global value of another module.
+bool refersOutside(const Metadata *MD, const Module &M, SmallPtrSetImpl<const Metadata *> &Seen) {
+  if (!MD || !Seen.insert(MD).second)
+    return false;
+  if (auto *VAM = dyn_cast<ValueAsMetadata>(MD)) {
+    const Value *V = VAM->getValue()->stripPointerCasts();
+    if (auto *GV = dyn_cast<GlobalValue>(V))
+      return GV->getParent() != &M;
+    return false;
+  }
+  if (auto *N = dyn_cast<MDNode>(MD))
+    for (const MDOperand &Op : N->operands())
+      if (refersOutside(Op.get(), M, Seen))
+        return true;
+  return false;
+}
+} // namespace
+
+// Drops attached metadata that names global values of another module (e.g. `!callees` of an
+// indirect call in -O2 bitcode, copied along with the instruction): such references are only
+// hints for the optimizer, and the bitcode writer (which hashes a unit for the code cache)
+// cannot encode them.
+void irjit_drop_foreign_metadata(LLVMModuleRef Mod) {
+  Module &M = *unwrap(Mod);
+  SmallVector<std::pair<unsigned, MDNode *>, 8> MDs;
+  auto clean = [&](auto &Object) {
+    MDs.clear();
+    Object.getAllMetadata(MDs);
+    for (auto [Kind, Node] : MDs) {
+      SmallPtrSet<const Metadata *, 16> Seen;
+      if (refersOutside(Node, M, Seen))
+        Object.setMetadata(Kind, nullptr);
+    }
+  };
+  for (GlobalVariable &G : M.globals())
+    clean(G);
+  for (Function &F : M) {
+    clean(F);
+    for (BasicBlock &BB : F)
+      for (Instruction &I : BB)
+        clean(I);
+  }
+}
+
 // Options of one unit build (mirrors `UnitOptions` in src/shim.rs).
 struct IrjitUnitOptions {
   // Nonzero: count entries and loop iterations in `__irjit_counter` (which the runtime resolves,

@@ -214,6 +214,9 @@ impl Compiler {
             split::UnitSource::Globals { skip } => shim::extract_globals(&self.module, skip),
         };
         let diagnostics = self.context.take_diagnostics();
+        if let Ok(module) = &built {
+            shim::drop_foreign_metadata(module);
+        }
         let module = built.map_err(|message| CompileError::Read {
             path: format!("{} (function {})", self.name, info.name),
             message: if diagnostics.is_empty() {

@@ -21,6 +21,7 @@ mod ffi {
         pub fn irjit_blockaddress_owner(g: LLVMValueRef, conflict: *mut i32) -> LLVMValueRef;
         pub fn irjit_alias_base(a: LLVMValueRef, offset: *mut i64) -> LLVMValueRef;
         pub fn irjit_erase_global(g: LLVMValueRef);
+        pub fn irjit_drop_foreign_metadata(m: LLVMModuleRef);
         pub fn irjit_set_dso_local(g: LLVMValueRef, local: i32);
         pub fn irjit_extract_function(
             m: LLVMModuleRef,
@@ -121,6 +122,13 @@ pub(crate) fn alias_base(alias: LLVMValueRef) -> Option<(LLVMValueRef, i64)> {
 pub(crate) fn set_dso_local(global: LLVMValueRef, local: bool) {
     // SAFETY: `global` is a global value of a live module.
     unsafe { ffi::irjit_set_dso_local(global, local as i32) }
+}
+
+/// Drops attached metadata that names global values of another module (optimizer hints such
+/// as `!callees`, copied along with a function's instructions).
+pub(crate) fn drop_foreign_metadata(module: &Module) {
+    // SAFETY: a valid module, changed in place.
+    unsafe { ffi::irjit_drop_foreign_metadata(module.raw()) }
 }
 
 /// Erases a global value from its module.

@@ -588,7 +588,6 @@ impl Engine {
         let Some(session) = &self.options.cache else {
             return;
         };
-        let _span = tracing::debug_span!("persist cache").entered();
         let mut profile = Vec::new();
         for (i, state) in self.units.iter().enumerate() {
             let count = self.counters.map_or(0, |c| {
@@ -606,6 +605,11 @@ impl Engine {
             }
         }
         session.persist(self.layout(), profile);
+    }
+
+    /// Whether this run uses the code cache.
+    pub fn has_cache(&self) -> bool {
+        self.options.cache.is_some()
     }
 
     /// Saves the cache's record if a long run has not saved it for a while.

@@ -48,6 +48,14 @@ pub(crate) fn close(limit: Duration) {
     }
 }
 
+/// Waits (at most `limit`) until no compile is under way, leaving the gate open.
+pub(crate) fn wait_idle(limit: Duration) {
+    let start = Instant::now();
+    while ACTIVE.load(Ordering::SeqCst) > 0 && start.elapsed() < limit {
+        std::thread::sleep(Duration::from_micros(500));
+    }
+}
+
 /// In a forked child: compiles under way belong to threads of the parent.
 pub(crate) fn reset_after_fork() {
     ACTIVE.store(0, Ordering::SeqCst);

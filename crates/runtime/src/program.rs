@@ -75,6 +75,9 @@ pub struct RunConfig {
 /// to print `--stats`).
 pub type ExitHook = Box<dyn FnOnce(&crate::EngineStats) + Send>;
 
+/// How long exit waits for compiles under way when they can go into the code cache.
+const EXIT_COMPILE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 static DESTRUCTORS: OnceLock<Vec<u64>> = OnceLock::new();
 static EXIT_HOOK: Mutex<Option<ExitHook>> = Mutex::new(None);
 
@@ -105,6 +108,12 @@ pub(crate) extern "C" fn run_exit_hook(_: *mut c_void) {
     }
     let hook = EXIT_HOOK.lock().ok().and_then(|mut h| h.take());
     if let Some(engine) = crate::lazy::running() {
+        if engine.lock().has_cache() {
+            // Compiles under way (typically tier 2 of a hot function) are worth finishing: the
+            // cache keeps them for the next run, which would otherwise start them again.
+            crate::tiers::stop_new_jobs();
+            crate::gate::wait_idle(EXIT_COMPILE_WAIT);
+        }
         let engine = engine.lock();
         engine.finish_cache();
         if let Some(hook) = hook {

@@ -21,7 +21,7 @@
 //! its next iteration, calls it, and returns what it returns.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -338,6 +338,9 @@ fn tier2_thread(factory: CompilerFactory) {
         let Some(engine) = crate::lazy::running() else {
             return;
         };
+        if NO_NEW_JOBS.load(Ordering::Acquire) {
+            continue; // The process is exiting: only compiles under way finish.
+        }
         let Some(_pass) = crate::gate::enter() else {
             return; // The process is exiting.
         };
@@ -406,6 +409,14 @@ fn tier2_thread(factory: CompilerFactory) {
             notify_hot(unit.0);
         }
     }
+}
+
+/// Set at exit: background threads start no new job.
+static NO_NEW_JOBS: AtomicBool = AtomicBool::new(false);
+
+/// At exit: the background threads finish what they compile now and start nothing new.
+pub(crate) fn stop_new_jobs() {
+    NO_NEW_JOBS.store(true, Ordering::Release);
 }
 
 /// In a forked child: a fresh queue (the background threads do not exist here).
