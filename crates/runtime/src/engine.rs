@@ -590,11 +590,7 @@ impl Engine {
         };
         let mut profile = Vec::new();
         for (i, state) in self.units.iter().enumerate() {
-            let count = self.counters.map_or(0, |c| {
-                // SAFETY: the counter array lives in the heap's data region for the process's
-                // life; an aligned 32-bit read of a counter the program may be incrementing.
-                u64::from(unsafe { std::ptr::read_volatile((c.addr + 4 * i as u64) as *const u32) })
-            });
+            let count = self.counters.map_or(0, |c| u64::from(c.count(i)));
             let tier2 = state.tier == 2 && self.options.tiers.mode == TierMode::Adaptive;
             if tier2 || count > 0 {
                 profile.push(UnitHeat {

@@ -230,6 +230,18 @@ pub struct Counters {
     pub osr: Option<OsrTable>,
 }
 
+impl Counters {
+    /// The current count of `unit` (entries plus loop iterations of its tier-0 code).
+    pub fn count(&self, unit: usize) -> u32 {
+        assert!(unit < self.len, "counter {unit} of {}", self.len);
+        let counter = (self.addr + unit as u64 * 4) as *const u32;
+        // SAFETY: the counter array lives in the heap's data region for the process's life and
+        // `unit` is in it; an aligned 32-bit read sees some recent value of a counter the
+        // program increments (a count off by a few does not matter).
+        unsafe { std::ptr::read_volatile(counter) }
+    }
+}
+
 const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// Starts the thread that watches the counters (adaptive mode).
@@ -244,11 +256,7 @@ pub(crate) fn start_poller(counters: Counters) {
             loop {
                 std::thread::sleep(POLL_INTERVAL);
                 for (unit, heat) in heat.iter_mut().enumerate() {
-                    let counter = (counters.addr + unit as u64 * 4) as *const u32;
-                    // SAFETY: the counter array lives in the heap's data region for the
-                    // process's life; an aligned 32-bit read sees some recent value of a counter
-                    // the program increments (a count off by a few does not matter).
-                    *heat = u64::from(unsafe { std::ptr::read_volatile(counter) });
+                    *heat = u64::from(counters.count(unit));
                 }
                 if let Some(osr) = counters.osr {
                     let used = OSR_SITES_USED.load(Ordering::Acquire);

@@ -144,12 +144,13 @@ pub(crate) fn write(
     payload: &[u8],
 ) -> std::io::Result<u64> {
     let dir = path.parent().expect("entries live in a directory");
-    if let Err(e) = std::fs::create_dir(dir) {
-        if e.kind() != std::io::ErrorKind::AlreadyExists {
-            return Err(e);
+    // `objects/` or `programs/`, then the fan-out directory: each made private when created.
+    for level in [dir.parent(), Some(dir)].into_iter().flatten() {
+        match std::fs::create_dir(level) {
+            Ok(()) => set_private_dir(level)?,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
         }
-    } else {
-        set_private_dir(dir)?;
     }
     let bytes = encode(kind, key, payload);
     let temp = dir.join(format!(

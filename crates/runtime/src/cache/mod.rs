@@ -275,17 +275,7 @@ impl Cache {
     }
 
     fn write(&self, kind: Kind, key: &[u8; 32], payload: &[u8]) {
-        let path = self.path(kind, key);
-        let sub = path.parent().and_then(Path::parent).expect("two levels");
-        if !sub.exists() {
-            if let Err(e) = std::fs::create_dir(sub).and_then(|()| entry::set_private_dir(sub)) {
-                if e.kind() != std::io::ErrorKind::AlreadyExists {
-                    self.warn_unwritable(&e);
-                    return;
-                }
-            }
-        }
-        match entry::write(&path, kind, key, payload) {
+        match entry::write(&self.path(kind, key), kind, key, payload) {
             Ok(bytes) => {
                 self.counters.written.fetch_add(1, Ordering::Relaxed);
                 self.counters
@@ -293,6 +283,22 @@ impl Cache {
                     .fetch_add(bytes, Ordering::Relaxed);
             }
             Err(e) => self.warn_unwritable(&e),
+        }
+    }
+
+    /// Reads and decodes an entry; one that does not decode is rejected like a corrupt one.
+    fn load<T: serde::de::DeserializeOwned>(&self, kind: Kind, key: &[u8; 32]) -> Option<T> {
+        let payload = self.read(kind, key)?;
+        postcard::from_bytes(&payload)
+            .map_err(|e| self.reject(&self.path(kind, key), &format!("is unreadable: {e}")))
+            .ok()
+    }
+
+    /// Encodes and writes an entry.
+    fn store<T: serde::Serialize>(&self, kind: Kind, key: &[u8; 32], value: &T) {
+        match postcard::to_stdvec(value) {
+            Ok(payload) => self.write(kind, key, &payload),
+            Err(e) => tracing::warn!("cannot encode a cache entry: {e}"),
         }
     }
 
@@ -305,50 +311,24 @@ impl Cache {
         }
     }
 
-    /// The object stored under `key`, if a valid one exists (counted as a hit by key).
+    /// The object stored under `key`, if a valid one exists.
     pub fn load_object(&self, key: &ObjectKey) -> Option<StoredObject> {
-        let payload = self.read(Kind::Object, &key.0)?;
-        match postcard::from_bytes::<StoredObject>(&payload) {
-            Ok(object) => Some(object),
-            Err(e) => {
-                self.reject(
-                    &self.path(Kind::Object, &key.0),
-                    &format!("is unreadable: {e}"),
-                );
-                None
-            }
-        }
+        self.load(Kind::Object, &key.0)
     }
 
     /// Stores an object under `key`.
     pub fn store_object(&self, key: &ObjectKey, object: &StoredObject) {
-        match postcard::to_stdvec(object) {
-            Ok(payload) => self.write(Kind::Object, &key.0, &payload),
-            Err(e) => tracing::warn!("cannot encode a cache entry: {e}"),
-        }
+        self.store(Kind::Object, &key.0, object)
     }
 
     /// The record of a program build, if one is stored.
     pub fn load_program(&self, key: &ProgramKey) -> Option<ProgramRecord> {
-        let payload = self.read(Kind::Program, &key.0)?;
-        match postcard::from_bytes::<ProgramRecord>(&payload) {
-            Ok(record) => Some(record),
-            Err(e) => {
-                self.reject(
-                    &self.path(Kind::Program, &key.0),
-                    &format!("is unreadable: {e}"),
-                );
-                None
-            }
-        }
+        self.load(Kind::Program, &key.0)
     }
 
     /// Stores the record of a program build.
     pub fn store_program(&self, key: &ProgramKey, record: &ProgramRecord) {
-        match postcard::to_stdvec(record) {
-            Ok(payload) => self.write(Kind::Program, &key.0, &payload),
-            Err(e) => tracing::warn!("cannot encode a program record: {e}"),
-        }
+        self.store(Kind::Program, &key.0, record)
     }
 
     /// Adds this process's counters to the totals in the `stats` file (under `flock`, so

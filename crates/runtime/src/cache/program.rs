@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use irjit_interface::{CompileRequest, ObjectKey, OptLevel, Osr, ProgramLayout, UnitId};
+use irjit_interface::{CompileRequest, ObjectKey, Osr, ProgramLayout, UnitId};
 use serde::{Deserialize, Serialize};
 
 /// Identifies one build of a program on one machine: a BLAKE3 hash of the program's files (main
@@ -127,11 +127,6 @@ impl Shape {
             },
         }
     }
-
-    /// The optimization level.
-    pub fn level(&self) -> OptLevel {
-        OptLevel::from_digit(self.level).unwrap_or_default()
-    }
 }
 
 /// A unit's object for one request shape.
@@ -216,6 +211,7 @@ impl ProgramRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use irjit_interface::OptLevel;
 
     #[test]
     fn shapes_ignore_what_makes_no_different_code() {
