@@ -95,6 +95,63 @@ fn perf_map() -> Result<(), Failed> {
     Ok(())
 }
 
+/// Why `perf` cannot sample here, if it cannot (not installed, or not allowed).
+fn perf_unusable() -> Option<String> {
+    let probe = support::work_dir("tools").join("probe.perf");
+    match Command::new("perf")
+        .args(["record", "-q", "-e", "cpu-clock", "-o"])
+        .arg(&probe)
+        .args(["--", "true"])
+        .output()
+    {
+        Ok(out) if out.status.success() => None,
+        Ok(out) => Some(format!(
+            "`perf record` fails here: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(e) => Some(format!("no `perf` command: {e}")),
+    }
+}
+
+/// `perf report` names JIT'd functions from the perf map: perf reads the map only for code in
+/// anonymous memory, so the code heap must not look like a file (a memfd does) to it.
+fn perf_report_names_jit_functions() -> Result<(), Failed> {
+    let bc = compile(
+        "perf_spin",
+        "#include <stdio.h>\n#include <time.h>\n\
+         __attribute__((noinline)) unsigned long spin_here(void) {\n\
+           unsigned long x = 1; clock_t end = clock() + CLOCKS_PER_SEC / 3;\n\
+           while (clock() < end)\n\
+             for (int i = 0; i < 100000; i++) x = x * 6364136223846793005ul + 1;\n\
+           return x; }\n\
+         int main(void) { printf(\"%d\\n\", (int)(spin_here() | 1) & 1); return 0; }\n",
+    )?;
+    let data = support::work_dir("tools").join("spin.perf");
+    let record = Command::new("perf")
+        .args(["record", "-q", "-e", "cpu-clock", "-F", "2000", "-o"])
+        .arg(&data)
+        .arg("--")
+        .arg(support::irjit())
+        .args(["run", "--tier=0", "--perf-map", &bc])
+        .output()?;
+    if !record.status.success() || record.stdout != b"1\n" {
+        return Err(format!("perf record: {record:?}").into());
+    }
+    let report = Command::new("perf")
+        .args(["report", "--stdio", "--no-children", "--sort", "sym", "-i"])
+        .arg(&data)
+        .output()?;
+    let text = String::from_utf8_lossy(&report.stdout);
+    let top = text
+        .lines()
+        .find(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .unwrap_or("");
+    if !top.contains("spin_here") {
+        return Err(format!("spin_here is not the top symbol:\n{text}").into());
+    }
+    Ok(())
+}
+
 const CRASHER: &str = "#include <stdio.h>\nvoid crash_here(int *p) { *p = 42; }\n\
     int main(void) { puts(\"before\"); fflush(stdout); crash_here(0); return 0; }\n";
 
@@ -166,6 +223,20 @@ pub fn trials() -> Vec<Trial> {
     vec![
         t("lazy_compiles_only_what_runs", lazy_compiles_only_what_runs),
         t("perf_map", perf_map),
+        match perf_unusable() {
+            None => t(
+                "perf_report_names_jit_functions",
+                perf_report_names_jit_functions,
+            ),
+            Some(reason) => {
+                eprintln!("tools::perf_report_names_jit_functions is skipped: {reason}");
+                t(
+                    "perf_report_names_jit_functions",
+                    perf_report_names_jit_functions,
+                )
+                .with_ignored_flag(true)
+            }
+        },
         t("dlopen_library", dlopen_library),
         t("verbose_logs", verbose_logs),
         t(

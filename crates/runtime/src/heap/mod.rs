@@ -5,12 +5,12 @@
 //!
 //! | region     | offset            | size     | execution view | backing                     |
 //! |------------|-------------------|----------|----------------|-----------------------------|
-//! | code       | 0                 | 512 MiB  | read + execute | memfd, shared               |
-//! | read-only  | 512 MiB           | 256 MiB  | read           | memfd, shared               |
+//! | code       | 0                 | 512 MiB  | read + execute | anonymous, shared           |
+//! | read-only  | 512 MiB           | 256 MiB  | read           | anonymous, shared           |
 //! | data       | 768 MiB           | 1272 MiB | read + write   | anonymous, private          |
 //!
 //! W^X: no page is ever writable and executable in the same mapping. Code and read-only data are
-//! a memfd mapped twice: the *execution view* (at the addresses code runs at) is never writable,
+//! anonymous shared memory mapped twice: the *execution view* (at the addresses code runs at) is never writable,
 //! and a separate *write view* (elsewhere in the address space) is never executable. The linker
 //! writes through the write view; the change is visible in the execution view at once (x86-64
 //! keeps instruction caches coherent with data writes). Writable data needs no second view and is

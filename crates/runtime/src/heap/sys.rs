@@ -1,11 +1,21 @@
-//! The operating-system part of the code heap (Linux): the reservation, the memfd and its two
-//! views. This is the one module to edit when porting the heap.
+//! The operating-system part of the code heap (Linux): the reservation, the shared pages and
+//! their two views. This is the one module to edit when porting the heap.
+//!
+//! The shared part is anonymous shared memory (`MAP_SHARED | MAP_ANONYMOUS`), given its second
+//! view with `mremap(old_size = 0)`, which duplicates a shared mapping. `perf` reads
+//! `/tmp/perf-PID.map` only for mappings it takes for anonymous ones (`//anon`, `/dev/zero`):
+//! anonymous shared memory shows as `/dev/zero (deleted)`, so `perf report` names JIT'd
+//! functions. Where that `mremap` is refused (valgrind, some sandboxes), a memfd mapped twice
+//! does the same (`perf` then sees `/memfd:irjit-code`, and cannot name the functions).
 
 use std::os::fd::OwnedFd;
 use std::ptr;
 
 use rustix::fs::{ftruncate, memfd_create, MemfdFlags};
-use rustix::mm::{mmap, mmap_anonymous, mprotect, munmap, MapFlags, MprotectFlags, ProtFlags};
+use rustix::mm::{
+    mmap, mmap_anonymous, mprotect, mremap_fixed, munmap, MapFlags, MprotectFlags, MremapFlags,
+    ProtFlags,
+};
 
 use crate::error::HeapError;
 
@@ -15,14 +25,13 @@ pub(super) enum Protection {
     ReadExecute,
 }
 
-/// The reservation, with its first `shared` bytes backed by a memfd mapped a second time
+/// The reservation, with its first `shared` bytes backed by shared memory mapped a second time
 /// (read+write) elsewhere; the rest is private anonymous read+write memory.
 pub(super) struct Mappings {
     exec: *mut u8,
-    write: *mut u8,
     len: usize,
     shared: usize,
-    _memfd: OwnedFd,
+    pages: SharedPages,
 }
 
 // SAFETY: the raw pointers denote process-wide mappings, valid from any thread.
@@ -35,37 +44,105 @@ fn os(what: &'static str) -> impl Fn(rustix::io::Errno) -> HeapError {
     }
 }
 
-/// A memfd of `size` bytes that may be mapped executable.
-fn code_memfd(size: usize) -> Result<OwnedFd, HeapError> {
-    // Newer kernels may default memfds to non-executable; ask for an executable one, and fall
-    // back for kernels that do not know the flag.
-    let memfd = memfd_create("irjit-code", MemfdFlags::CLOEXEC | MemfdFlags::EXEC)
-        .or_else(|_| memfd_create("irjit-code", MemfdFlags::CLOEXEC))
-        .map_err(os("memfd_create"))?;
-    ftruncate(&memfd, size as u64).map_err(os("ftruncate of the code memfd"))?;
-    Ok(memfd)
+/// Shared memory and its write view (read+write, never executable).
+struct SharedPages {
+    write: *mut u8,
+    size: usize,
+    /// The memfd behind the pages, when anonymous shared memory could not be used.
+    memfd: Option<OwnedFd>,
 }
 
-/// The read+write view of a code memfd, at an address of the kernel's choosing.
-fn map_write_view(memfd: &OwnedFd, size: usize) -> Result<*mut u8, HeapError> {
-    // SAFETY: a fresh mapping at an address of the kernel's choosing disturbs nothing.
-    let write = unsafe {
-        mmap(
-            ptr::null_mut(),
+impl SharedPages {
+    /// Anonymous shared memory of `size` bytes, mapped read+write at an address of the kernel's
+    /// choosing (or a memfd's, when `memfd`).
+    fn new(size: usize, memfd: bool) -> Result<SharedPages, HeapError> {
+        let fd = if memfd {
+            // Newer kernels may default memfds to non-executable; ask for an executable one,
+            // and fall back for kernels that do not know the flag.
+            let fd = memfd_create("irjit-code", MemfdFlags::CLOEXEC | MemfdFlags::EXEC)
+                .or_else(|_| memfd_create("irjit-code", MemfdFlags::CLOEXEC))
+                .map_err(os("memfd_create"))?;
+            ftruncate(&fd, size as u64).map_err(os("ftruncate of the code memfd"))?;
+            Some(fd)
+        } else {
+            None
+        };
+        let prot = ProtFlags::READ | ProtFlags::WRITE;
+        // SAFETY: a fresh mapping at an address of the kernel's choosing disturbs nothing.
+        let write = unsafe {
+            match &fd {
+                Some(fd) => mmap(ptr::null_mut(), size, prot, MapFlags::SHARED, fd, 0),
+                None => mmap_anonymous(
+                    ptr::null_mut(),
+                    size,
+                    prot,
+                    MapFlags::SHARED | MapFlags::NORESERVE,
+                ),
+            }
+        }
+        .map_err(os("mapping the code memory (write view)"))?;
+        Ok(SharedPages {
+            write: write.cast(),
             size,
-            ProtFlags::READ | ProtFlags::WRITE,
-            MapFlags::SHARED,
-            memfd,
-            0,
-        )
+            memfd: fd,
+        })
     }
-    .map_err(os("mapping the code memfd (write view)"))?;
-    Ok(write.cast::<u8>())
+
+    /// Maps `len` bytes of the pages from `offset` a second time at `at`, replacing what was
+    /// mapped there, with the protections `prot`.
+    ///
+    /// # Safety
+    ///
+    /// `at .. at + len` must be part of our own reservation, and no code may run there while it
+    /// is replaced.
+    unsafe fn alias(
+        &self,
+        offset: usize,
+        len: usize,
+        at: *mut u8,
+        prot: ProtFlags,
+    ) -> Result<(), rustix::io::Errno> {
+        // SAFETY: (caller) the target range is ours. mremap with old_size 0 duplicates the
+        // shared source pages instead of moving them.
+        unsafe {
+            match &self.memfd {
+                Some(fd) => {
+                    mmap(
+                        at.cast(),
+                        len,
+                        prot,
+                        MapFlags::SHARED | MapFlags::FIXED,
+                        fd,
+                        offset as u64,
+                    )?;
+                }
+                None => {
+                    mremap_fixed(
+                        self.write.add(offset).cast(),
+                        0,
+                        len,
+                        MremapFlags::MAYMOVE,
+                        at.cast(),
+                    )?;
+                    mprotect(at.cast(), len, MprotectFlags::from_bits_retain(prot.bits()))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SharedPages {
+    fn drop(&mut self) {
+        // SAFETY: the write view is ours and no longer used.
+        unsafe {
+            let _ = munmap(self.write.cast(), self.size);
+        }
+    }
 }
 
 impl Mappings {
     pub(super) fn new(len: usize, shared: usize) -> Result<Mappings, HeapError> {
-        let memfd = code_memfd(shared)?;
         // SAFETY: reserving fresh address space (no MAP_FIXED) cannot disturb existing mappings.
         let exec = unsafe {
             mmap_anonymous(
@@ -77,17 +154,17 @@ impl Mappings {
         }
         .map_err(os("reserving the code heap"))?
         .cast::<u8>();
-        // SAFETY: MAP_FIXED replaces only pages of our own reservation just made.
+        let mut pages = SharedPages::new(shared, false)?;
+        // SAFETY: replaces pages of our own reservation just made; nothing runs there yet.
+        if let Err(e) = unsafe { pages.alias(0, shared, exec, ProtFlags::empty()) } {
+            tracing::debug!("mremap cannot duplicate shared memory ({e}): using a memfd");
+            pages = SharedPages::new(shared, true)?;
+            // SAFETY: as above.
+            unsafe { pages.alias(0, shared, exec, ProtFlags::empty()) }
+                .map_err(os("mapping the code memory (execution view)"))?;
+        }
+        // SAFETY: replaces pages of our own reservation just made; nothing runs there yet.
         unsafe {
-            mmap(
-                exec.cast(),
-                shared,
-                ProtFlags::empty(),
-                MapFlags::SHARED | MapFlags::FIXED,
-                &memfd,
-                0,
-            )
-            .map_err(os("mapping the code memfd (execution view)"))?;
             mmap_anonymous(
                 exec.add(shared).cast(),
                 len - shared,
@@ -96,13 +173,11 @@ impl Mappings {
             )
             .map_err(os("mapping the data region"))?;
         }
-        let write = map_write_view(&memfd, shared)?;
         Ok(Mappings {
             exec,
-            write,
             len,
             shared,
-            _memfd: memfd,
+            pages,
         })
     }
 
@@ -115,26 +190,27 @@ impl Mappings {
         debug_assert!(offset < self.len);
         if offset < self.shared {
             // SAFETY: in bounds of the write view (offset < shared).
-            unsafe { self.write.add(offset) }
+            unsafe { self.pages.write.add(offset) }
         } else {
             // SAFETY: in bounds of the reservation; the data part is writable in place.
             unsafe { self.exec.add(offset) }
         }
     }
 
-    /// Replaces the shared memfd by a private copy of its first bytes (`used` ranges as
-    /// (offset, len)), mapped at the same addresses with the same protections. Run in a forked
-    /// child (single-threaded) so that the code it writes never reaches its parent.
+    /// Replaces the shared pages by a private copy of their `used` ranges (as (offset, len)),
+    /// mapped at the same addresses with the same protections. Run in a forked child
+    /// (single-threaded) so that the code it writes never reaches its parent.
     pub(super) fn privatize(
         &mut self,
         used: &[(usize, usize)],
         protections: &[(usize, usize, Protection)],
     ) -> Result<(), HeapError> {
-        let memfd = code_memfd(self.shared)?;
-        let write = map_write_view(&memfd, self.shared)?;
+        let pages = SharedPages::new(self.shared, self.pages.memfd.is_some())?;
         for &(offset, len) in used {
             // SAFETY: both views span `shared` bytes and the ranges lie within it.
-            unsafe { ptr::copy_nonoverlapping(self.write.add(offset), write.add(offset), len) };
+            unsafe {
+                ptr::copy_nonoverlapping(self.pages.write.add(offset), pages.write.add(offset), len)
+            };
         }
         for (offset, len, protection) in protections {
             let prot = match protection {
@@ -143,24 +219,11 @@ impl Mappings {
             };
             // SAFETY: replaces our own execution view with identical contents; the calling
             // thread runs irjit's code, not the heap's, and is the process's only thread.
-            unsafe {
-                mmap(
-                    self.exec.add(*offset).cast(),
-                    *len,
-                    prot,
-                    MapFlags::SHARED | MapFlags::FIXED,
-                    &memfd,
-                    *offset as u64,
-                )
-            }
-            .map_err(os("remapping the execution view"))?;
+            unsafe { pages.alias(*offset, *len, self.exec.add(*offset), prot) }
+                .map_err(os("remapping the execution view"))?;
         }
-        // SAFETY: the old write view is ours and no longer used.
-        unsafe {
-            let _ = munmap(self.write.cast(), self.shared);
-        }
-        self.write = write;
-        self._memfd = memfd;
+        // The old pages' write view goes with them.
+        self.pages = pages;
         Ok(())
     }
 
@@ -174,7 +237,7 @@ impl Mappings {
             Protection::Read => MprotectFlags::READ,
             Protection::ReadExecute => MprotectFlags::READ | MprotectFlags::EXEC,
         };
-        // SAFETY: the range lies within our reservation's memfd part; tightening or setting the
+        // SAFETY: the range lies within our reservation's shared part; tightening or setting the
         // protections of our own mapping affects nothing else.
         unsafe { mprotect(self.exec.add(offset).cast(), len, flags) }
             .map_err(os("mprotect of the code heap"))
@@ -183,9 +246,9 @@ impl Mappings {
 
 impl Drop for Mappings {
     fn drop(&mut self) {
-        // SAFETY: both mappings are ours; dropping the heap means no code in it runs any more.
+        // SAFETY: the reservation is ours; dropping the heap means no code in it runs any more.
+        // The write view goes with `pages`.
         unsafe {
-            let _ = munmap(self.write.cast(), self.shared);
             let _ = munmap(self.exec.cast(), self.len);
         }
     }
