@@ -293,6 +293,10 @@ struct IrjitUnitOptions {
   unsigned OsrEntry;
   // Written back: how many site records the unit uses.
   unsigned OsrSitesOut;
+  // Import callees of imported callees too, down to this depth (1 = direct callees only).
+  unsigned ImportDepth;
+  // Instructions imported in all, at most.
+  unsigned ImportBudget;
 };
 
 namespace {
@@ -589,37 +593,51 @@ bool importable(const Function &G, unsigned MaxSize) {
 
 namespace {
 
-// Declares (as available_externally) the small direct callees of `F` worth copying into its
-// unit for inlining, before F's body is visited, so that F's calls map to the copies.
+// Declares (as available_externally) the small callees of `F` worth copying into its unit for
+// inlining, before F's body is visited, so that F's calls map to the copies. Callees of imported
+// callees are imported too, down to `Opts.ImportDepth` levels (breadth first, so nearer callees
+// come first), within `Opts.MaxImports` functions and `Opts.ImportBudget` instructions in all:
+// once a callee is inlined its own calls are the caller's, and a native build would have inlined
+// the static helpers of its translation unit there.
 void declareImports(UnitBuilder &B, Function &F, const IrjitUnitOptions &Opts,
                     SmallVectorImpl<std::pair<Function *, Function *>> &Imports) {
   if (!Opts.MaxImports)
     return;
-  for (Instruction &I : instructions(F)) {
-    auto *CB = dyn_cast<CallBase>(&I);
-    Function *G = CB ? CB->getCalledFunction() : nullptr;
-    if (!G || G == &F || B.VMap.count(G) || Imports.size() >= Opts.MaxImports)
+  unsigned Budget = Opts.ImportBudget;
+  SmallVector<std::pair<Function *, unsigned>, 32> Work{{&F, 0}};
+  for (size_t W = 0; W < Work.size(); ++W) {
+    auto [Caller, Depth] = Work[W];
+    if (Depth >= std::max(Opts.ImportDepth, 1u))
       continue;
-    if (G->isDeclaration() || G->hasAvailableExternallyLinkage())
-      continue;
-    if (Error E = G->materialize()) {
-      consumeError(std::move(E));
-      continue;
+    for (Instruction &I : instructions(*Caller)) {
+      auto *CB = dyn_cast<CallBase>(&I);
+      Function *G = CB ? CB->getCalledFunction() : nullptr;
+      if (!G || G == &F || B.VMap.count(G) || Imports.size() >= Opts.MaxImports)
+        continue;
+      if (G->isDeclaration() || G->hasAvailableExternallyLinkage())
+        continue;
+      if (Error E = G->materialize()) {
+        consumeError(std::move(E));
+        continue;
+      }
+      if (!importable(*G, std::min(Opts.ImportSize, Budget)))
+        continue;
+      Budget -= G->getInstructionCount();
+      stripDebugInfo(*G);
+      Function *NG = Function::Create(G->getFunctionType(),
+                                      GlobalValue::AvailableExternallyLinkage,
+                                      G->getAddressSpace(), G->getName(), &B.Dst);
+      NG->copyAttributesFrom(G);
+      NG->setLinkage(GlobalValue::AvailableExternallyLinkage);
+      NG->setVisibility(GlobalValue::DefaultVisibility);
+      NG->setPersonalityFn(nullptr);
+      NG->setPrefixData(nullptr);
+      NG->setPrologueData(nullptr);
+      NG->setComdat(nullptr);
+      B.VMap[G] = NG;
+      Imports.push_back({G, NG});
+      Work.push_back({G, Depth + 1});
     }
-    if (!importable(*G, Opts.ImportSize))
-      continue;
-    stripDebugInfo(*G);
-    Function *NG = Function::Create(G->getFunctionType(), GlobalValue::AvailableExternallyLinkage,
-                                    G->getAddressSpace(), G->getName(), &B.Dst);
-    NG->copyAttributesFrom(G);
-    NG->setLinkage(GlobalValue::AvailableExternallyLinkage);
-    NG->setVisibility(GlobalValue::DefaultVisibility);
-    NG->setPersonalityFn(nullptr);
-    NG->setPrefixData(nullptr);
-    NG->setPrologueData(nullptr);
-    NG->setComdat(nullptr);
-    B.VMap[G] = NG;
-    Imports.push_back({G, NG});
   }
 }
 

@@ -81,6 +81,10 @@ pub(crate) struct UnitOptions {
     pub osr_entry: u32,
     /// Written back: site records the unit uses.
     pub osr_sites_out: u32,
+    /// Import callees of imported callees too, down to this depth (1: direct callees only).
+    pub import_depth: u32,
+    /// Instructions imported in all, at most.
+    pub import_budget: u32,
 }
 
 /// Loads every lazily read function body of `module`.
