@@ -250,8 +250,8 @@ impl Engine {
         }
         let adaptive = options.tiers.mode == TierMode::Adaptive;
         let osr = if adaptive && options.tiers.osr {
-            let bytes = vec![0u8; (u64::from(OSR_SITES_MAX) * OSR_RECORD_BYTES) as usize];
-            let addr = linker.define_data("__irjit_osr_sites", &bytes, 64)?;
+            let size = u64::from(OSR_SITES_MAX) * OSR_RECORD_BYTES;
+            let addr = linker.define_zeroed("__irjit_osr_sites", size, 64)?;
             let threshold =
                 options
                     .tiers
@@ -272,7 +272,7 @@ impl Engine {
         };
         let counters = if adaptive {
             let len = layout.units.len();
-            let addr = linker.define_data("__irjit_counters", &vec![0u8; len * 4], 64)?;
+            let addr = linker.define_zeroed("__irjit_counters", len as u64 * 4, 64)?;
             Some(crate::tiers::Counters {
                 addr,
                 len,
@@ -591,7 +591,14 @@ impl Engine {
         let mut profile = Vec::new();
         for (i, state) in self.units.iter().enumerate() {
             let count = self.counters.map_or(0, |c| u64::from(c.count(i)));
-            let tier2 = state.tier == 2 && self.options.tiers.mode == TierMode::Adaptive;
+            // Hot in this run: at tier 2, or on its way there (a compile under way, or queued:
+            // the counter passed the threshold). A unit still queued at exit counts too, so that
+            // the next run compiles it at once instead of finding it hot again only later.
+            let got_hot = state.tier == 2
+                || state.tier_up_busy
+                || state.tier_up_done
+                || count >= u64::from(self.options.tiers.threshold);
+            let tier2 = got_hot && self.options.tiers.mode == TierMode::Adaptive;
             if tier2 || count > 0 {
                 profile.push(UnitHeat {
                     unit: i as u32,

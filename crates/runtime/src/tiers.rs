@@ -50,8 +50,9 @@ pub struct TierOptions {
     pub mode: TierMode,
     /// Entries plus loop iterations that make a function hot.
     pub threshold: u32,
-    /// Background tier-2 compile threads.
-    pub compile_threads: usize,
+    /// Background tier-2 compile threads; `None`: one less than the cores, at least one
+    /// (counted only when the threads start, as reading the CPU quota takes a few system calls).
+    pub compile_threads: Option<usize>,
     /// Test mode: threshold 1 and every function recompiled at tier 2 twice.
     pub stress: bool,
     /// On-stack replacement in adaptive mode (`--no-osr` turns it off).
@@ -80,7 +81,7 @@ impl Default for TierOptions {
         TierOptions {
             mode: TierMode::Tier2,
             threshold: DEFAULT_THRESHOLD,
-            compile_threads: 1,
+            compile_threads: Some(1),
             stress: false,
             osr: true,
             reclaim: true,
@@ -317,7 +318,11 @@ fn start_threads() {
     let Some(factory) = options.factory.clone() else {
         return;
     };
-    for i in 0..options.compile_threads.max(1) {
+    let threads = options.compile_threads.unwrap_or_else(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        cores.saturating_sub(1)
+    });
+    for i in 0..threads.max(1) {
         let factory = factory.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("irjit-tier2-{i}"))

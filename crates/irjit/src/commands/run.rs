@@ -181,14 +181,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let load_time = start.elapsed();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let tiers = TierOptions {
         mode: args.tier,
         threshold: args.tier_threshold,
-        compile_threads: args
-            .compile_threads
-            .unwrap_or_else(|| cores.saturating_sub(1))
-            .max(1),
+        compile_threads: args.compile_threads,
         stress: std::env::var_os("IRJIT_STRESS_TIERUP").is_some_and(|v| v == "1"),
         osr: !args.no_osr,
         reclaim: !args.keep_superseded,

@@ -351,8 +351,8 @@ impl Cache {
     }
 
     fn update_totals(&self, change: impl FnOnce(&mut Totals)) -> std::io::Result<Totals> {
-        use std::io::{Read, Seek, Write};
-        use std::os::unix::fs::OpenOptionsExt;
+        use std::io::Read;
+        use std::os::unix::fs::{FileExt, OpenOptionsExt};
         let mut file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -365,9 +365,14 @@ impl Cache {
         file.read_to_string(&mut text)?;
         let mut totals = Totals::parse(&text);
         change(&mut totals);
-        file.set_len(0)?;
-        file.seek(std::io::SeekFrom::Start(0))?;
-        file.write_all(totals.render().as_bytes())?;
+        // Overwritten in place, cut only when shorter: ext4 flushes a file truncated to zero
+        // when it is closed (to protect replace-by-truncate writers), which cost every run a
+        // synchronous write.
+        let rendered = totals.render();
+        file.write_all_at(rendered.as_bytes(), 0)?;
+        if (rendered.len() as u64) < text.len() as u64 {
+            file.set_len(rendered.len() as u64)?;
+        }
         Ok(totals)
     }
 

@@ -149,7 +149,8 @@ pub struct UnitHeat {
     pub unit: u32,
     /// Its counter (entries plus loop iterations in tier-0 code) at the end of the hottest run.
     pub count: u64,
-    /// It reached tier 2 (in the background, or from the start).
+    /// It got hot: reached tier 2 (in the background, or from the start), or was on its way there
+    /// when the run ended.
     pub tier2: bool,
 }
 

@@ -304,14 +304,21 @@ impl Linker {
     /// program inside the heap (so code may reach it PC-relative). A program definition of the
     /// same name wins.
     pub fn define_data(&mut self, name: &str, bytes: &[u8], align: u64) -> Result<u64, LinkError> {
-        let addr = self.heap.alloc(Region::Data, bytes.len() as u64, align)?;
-        self.heap.write(addr, bytes);
-        self.stats.bytes[Region::Data as usize] += bytes.len() as u64;
+        let addr = self.define_zeroed(name, bytes.len() as u64, align)?;
+        self.heap.write(crate::heap::HeapAddr(addr), bytes);
+        Ok(addr)
+    }
+
+    /// Defines `name` as `size` bytes of zeroed writable data (fresh pages of the data region,
+    /// which is never reused: nothing is written, so untouched pages cost nothing).
+    pub fn define_zeroed(&mut self, name: &str, size: u64, align: u64) -> Result<u64, LinkError> {
+        let addr = self.heap.alloc(Region::Data, size, align)?;
+        self.stats.bytes[Region::Data as usize] += size;
         self.define(
             name.to_string(),
             Definition {
                 addr: addr.0,
-                size: bytes.len() as u64,
+                size,
                 weak: true,
                 common: false,
                 stub: false,
@@ -526,6 +533,9 @@ impl Linker {
             allocations.push((addr, alloc_size.max(1), region, false));
             match &data {
                 Some(bytes) => self.heap.write(addr, bytes),
+                // Data is never freed, so its fresh pages are still zero: leaving them untouched
+                // saves the page faults of a large .bss.
+                None if region == Region::Data => {}
                 None => self.heap.writable(addr, size as usize).fill(0),
             }
             if is_eh_frame && size > 0 {
@@ -657,8 +667,8 @@ impl Linker {
             }
         }
         let size = self.globals.get(&name).map_or(size, |d| d.size.max(size));
+        // Fresh data pages are zero (data is never freed).
         let addr = self.heap.alloc(Region::Data, size, align)?;
-        self.heap.writable(addr, size as usize).fill(0);
         self.stats.bytes[Region::Data as usize] += size;
         self.globals.insert(
             name,
