@@ -326,6 +326,38 @@ impl Engine {
         self.options.lazy
     }
 
+    /// A warm start (lazy mode, with a cache): links now, on the calling thread, every function
+    /// unit whose object for its first request the cache's record holds (the units earlier runs
+    /// of the program used), so that their first calls need no trip to the compile thread. Each
+    /// unit is linked as its first call would link it; a failure stops here and leaves the unit
+    /// to its first call, which reports it if the program does call it.
+    pub fn prelink_cached(&mut self) {
+        let Some(session) = self.options.cache.clone() else {
+            return;
+        };
+        if !self.options.lazy || self.options.tiers.stress {
+            return;
+        }
+        let cached: Vec<UnitId> = (0..self.units.len())
+            .map(|i| UnitId(i as u32))
+            .filter(|&u| !self.units[u.index()].linked && self.stubs.stub(u).is_some())
+            .filter(|&u| {
+                let defines = self.layout().units[u.index()].defines.len();
+                let shape = Shape::of(&self.first_request(u), defines);
+                session.find(u, shape).is_some()
+            })
+            .collect();
+        for unit in cached {
+            if self.units[unit.index()].linked {
+                continue;
+            }
+            if let Err(e) = self.link_units(vec![unit]) {
+                tracing::debug!(unit = self.unit_name(unit), "prelinking stopped: {e}");
+                break;
+            }
+        }
+    }
+
     /// Links what must exist before the program runs: the global data (lazy mode), or every unit
     /// (eager mode).
     pub fn start(&mut self) -> Result<(), RuntimeError> {

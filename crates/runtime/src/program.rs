@@ -172,7 +172,7 @@ extern "C" fn restore_stack_limit() {
 /// Runs the program (whose engine was started) and exits the process with its status; returns
 /// only on errors before the program started.
 pub fn run(
-    engine: Engine,
+    mut engine: Engine,
     config: RunConfig,
     exit_hook: Option<ExitHook>,
 ) -> Result<Infallible, RuntimeError> {
@@ -198,6 +198,7 @@ pub fn run(
     let ctor_addrs = resolve_xtors(&engine, &ctor_list, "llvm.global_ctors")?;
     let dtor_addrs = resolve_xtors(&engine, &dtor_list, "llvm.global_dtors")?;
 
+    engine.prelink_cached();
     // From here on the engine serves first calls from any thread; it lives until the process
     // ends, as does the code in its heap.
     crate::lazy::install(engine);
