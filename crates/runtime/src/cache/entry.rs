@@ -20,6 +20,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
+use std::time::SystemTime;
 
 const MAGIC: &[u8; 8] = b"IRJITCE1";
 /// Bytes before the payload.
@@ -57,7 +58,8 @@ pub enum EntryError {
     Corrupt(String),
 }
 
-/// Reads and checks the entry at `path`, expected to be of `kind` under `key`.
+/// Reads and checks the entry at `path`, expected to be of `kind` under `key`, and marks it used
+/// (its modification time, for trimming).
 pub(crate) fn read(path: &Path, kind: Kind, key: &[u8; 32]) -> Result<Vec<u8>, EntryError> {
     let mut file = match OpenOptions::new()
         .read(true)
@@ -87,10 +89,26 @@ pub(crate) fn read(path: &Path, kind: Kind, key: &[u8; 32]) -> Result<Vec<u8>, E
             "{size} bytes, shorter than a header"
         )));
     }
-    let mut bytes = Vec::with_capacity(size);
-    file.read_to_end(&mut bytes)?;
-    decode(&bytes, kind, key).map(|range| bytes[range].to_vec())
+    // Entries never change once in place (a writer renames a complete file over the name), so
+    // the size just read is the size to read; a file shorter than that fails the read, and the
+    // header's length and checksum catch everything else.
+    let mut bytes = vec![0; size];
+    file.read_exact(&mut bytes)?;
+    let payload = decode(&bytes, kind, key).map(|range| bytes[range].to_vec())?;
+    // Least recently used goes first when trimming: a hit makes an entry young. An hour is
+    // fine-grained enough, and spares most hits an inode write.
+    let now = SystemTime::now();
+    let young = meta
+        .modified()
+        .is_ok_and(|m| now.duration_since(m).is_ok_and(|age| age < LRU_GRAIN));
+    if !young {
+        let _ = file.set_modified(now);
+    }
+    Ok(payload)
 }
+
+/// How stale an entry's last-use time may get before a hit refreshes it.
+const LRU_GRAIN: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Checks an entry's bytes; returns where its payload is.
 fn decode(bytes: &[u8], kind: Kind, key: &[u8; 32]) -> Result<std::ops::Range<usize>, EntryError> {

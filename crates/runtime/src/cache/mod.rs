@@ -246,13 +246,7 @@ impl Cache {
     fn read(&self, kind: Kind, key: &[u8; 32]) -> Option<Vec<u8>> {
         let path = self.path(kind, key);
         match entry::read(&path, kind, key) {
-            Ok(payload) => {
-                // Least recently used goes first when trimming: a hit makes an entry young.
-                if let Ok(file) = std::fs::File::open(&path) {
-                    let _ = file.set_modified(SystemTime::now());
-                }
-                Some(payload)
-            }
+            Ok(payload) => Some(payload),
             Err(EntryError::Missing) => None,
             Err(e) => {
                 self.reject(&path, &e);
