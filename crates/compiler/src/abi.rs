@@ -13,7 +13,8 @@ use irjit_interface::abi::{
     self, Bytes, CompileMessage, CompilerApi, ForeignStore, LogConfig, ProgramHandle,
     StoreCallbacks, ABI_VERSION, INTERFACE_HASH, IRJIT_VERSION,
 };
-use irjit_interface::{CompileError, LoadSpec, ObjectStore, UnitCompiler};
+use irjit_interface::symbols::ModuleSymbols;
+use irjit_interface::{CompileError, LoadSpec, ModuleSource, ObjectStore, UnitCompiler};
 
 use crate::{Compiler, LoadOptions};
 
@@ -33,6 +34,7 @@ static API: CompilerApi = CompilerApi {
     load,
     compile,
     set_store,
+    module_symbols,
     free_bytes,
     drop_program,
 };
@@ -48,7 +50,7 @@ thread_local! {
 /// in here is reported to the runtime as an error, so the default message on stderr would only
 /// be noise; its location is kept for that error instead.
 #[no_mangle]
-pub extern "C" fn irjit_compiler_api_v1() -> *const CompilerApi {
+pub extern "C" fn irjit_compiler_api_v2() -> *const CompilerApi {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
@@ -181,6 +183,15 @@ unsafe extern "C" fn set_store(handle: *mut ProgramHandle, store: *const StoreCa
         let program = unsafe { program(handle) }?;
         program.compiler.set_store(store);
         Ok(())
+    })
+}
+
+/// [`CompilerApi::module_symbols`].
+unsafe extern "C" fn module_symbols(source: *const u8, len: usize) -> Bytes {
+    reply(|| -> Result<ModuleSymbols, CompileError> {
+        // SAFETY: the runtime passes its encoded source, alive during the call.
+        let source: ModuleSource = abi::decode(unsafe { input(source, len) })?;
+        Compiler::module_symbols(&source)
     })
 }
 

@@ -17,13 +17,13 @@ mod load;
 mod shim;
 pub mod split;
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use irjit_interface::symbols::{Definitions, ModuleSymbols};
 use irjit_interface::{
-    CompileError, CompileRequest, CompiledUnit, ObjectKey, ObjectStore, OptLevel, Osr,
-    ProgramLayout, UnitCompiler, UnitId,
+    CompileError, CompileRequest, CompiledUnit, ModuleSource, ObjectKey, ObjectStore, OptLevel,
+    Osr, ProgramLayout, UnitCompiler, UnitId,
 };
 
 pub use load::is_bitcode;
@@ -42,8 +42,9 @@ const IMPORT_BUDGET: u32 = 4000;
 /// How to load a program.
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
-    /// Further modules linked into the main one, in order (`--extra-module`).
-    pub extra_modules: Vec<PathBuf>,
+    /// Further modules linked into the main one, in order, as a static linker links objects
+    /// (see [`irjit_interface::LoadSpec`]).
+    pub extra_modules: Vec<ModuleSource>,
     /// Read every function body and verify the whole program up front, instead of reading and
     /// verifying each function when its unit is first compiled.
     pub eager: bool,
@@ -66,11 +67,12 @@ pub struct Compiler {
 }
 
 impl Compiler {
-    /// Loads the program in `main` (plus extra modules) and splits it into units.
-    pub fn load(main: &Path, options: &LoadOptions) -> Result<Compiler, CompileError> {
+    /// Loads the program whose main module is `main` (plus extra modules) and splits it into
+    /// units.
+    pub fn load(main: &ModuleSource, options: &LoadOptions) -> Result<Compiler, CompileError> {
         let context = llvm::Context::new();
-        let module = load::read_file(&context, main)?;
-        Self::finish_load(context, module, main.display().to_string(), options)
+        let module = load::read_source(&context, main)?;
+        Self::finish_load(context, module, main.name.clone(), options)
     }
 
     /// Like [`Compiler::load`], for a main module held in memory.
@@ -91,14 +93,14 @@ impl Compiler {
         options: &LoadOptions,
     ) -> Result<Compiler, CompileError> {
         let _span = tracing::info_span!("load", program = %name).entered();
+        // Two strong definitions of one symbol are caught here, where both modules are known:
+        // the IR linker's own message names neither.
+        let mut definitions = Definitions::new();
+        definitions.add(&name, &load::symbols(&module))?;
         for extra in &options.extra_modules {
-            let extra_module = load::read_file(&context, extra)?;
-            load::link_into(
-                &context,
-                &module,
-                extra_module,
-                &extra.display().to_string(),
-            )?;
+            let extra_module = load::read_source(&context, extra)?;
+            definitions.add(&extra.name, &load::symbols(&extra_module))?;
+            load::link_into(&context, &module, extra_module, &extra.name)?;
         }
         if options.eager {
             shim::materialize_all(&module).map_err(|message| CompileError::Read {
@@ -174,6 +176,14 @@ impl Compiler {
         ObjectKey(*h.finalize().as_bytes())
     }
 
+    /// The symbol table of the module in `source`, read without loading a program (no function
+    /// body is read).
+    pub fn module_symbols(source: &ModuleSource) -> Result<ModuleSymbols, CompileError> {
+        let context = llvm::Context::new();
+        let module = load::read_source(&context, source)?;
+        Ok(load::symbols(&module))
+    }
+
     /// The host CPU name code is generated for.
     pub fn cpu(&self) -> &str {
         self.codegen.cpu()
@@ -224,6 +234,10 @@ impl Compiler {
         let diagnostics = self.context.take_diagnostics();
         if let Ok(module) = &built {
             shim::drop_foreign_metadata(module);
+            // The program's main module lends its source file name to the linked whole; in a
+            // unit it would only tie the unit's cache key to the program (a library module's
+            // functions must key alike in every program that links it).
+            module.set_source_file_name("");
         }
         let module = built.map_err(|message| CompileError::Read {
             path: format!("{} (function {})", self.name, info.name),

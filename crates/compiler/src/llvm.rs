@@ -208,6 +208,12 @@ impl Module {
         }
     }
 
+    /// Sets the module's `source_filename`.
+    pub(crate) fn set_source_file_name(&self, name: &str) {
+        // SAFETY: valid module; LLVM copies `len` bytes from the pointer.
+        unsafe { LLVMSetSourceFileName(self.0, name.as_ptr().cast(), name.len()) }
+    }
+
     /// The module's target triple ("" when unset).
     pub(crate) fn triple(&self) -> String {
         // SAFETY: valid module; the returned string is owned by the module.

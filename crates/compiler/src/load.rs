@@ -1,13 +1,18 @@
-//! Reading programs: bitcode (lazily, so a large module loads fast) or textual IR, plus extra
-//! modules linked into the main one.
+//! Reading programs: bitcode (lazily, so a large module loads fast) or textual IR, from a file or
+//! a byte range of one (a bundle's entry); symbol tables; extra modules linked into the main one.
 
-use std::path::Path;
 use std::ptr;
 
-use irjit_interface::CompileError;
+use irjit_interface::symbols::{
+    Binding, DefinedSymbol, ModuleSymbols, SymbolKind, UndefinedSymbol,
+};
+use irjit_interface::{CompileError, ModuleSource};
+use llvm_sys::comdat::LLVMComdatSelectionKind;
+use llvm_sys::core::*;
 use llvm_sys::prelude::*;
+use llvm_sys::LLVMLinkage;
 
-use crate::llvm::{Context, MemoryBuffer, Message, Module};
+use crate::llvm::{value_name, Context, MemoryBuffer, Message, Module};
 
 const BITCODE_MAGIC: [u8; 4] = [b'B', b'C', 0xC0, 0xDE];
 const BITCODE_WRAPPER_MAGIC: [u8; 4] = [0xDE, 0xC0, 0x17, 0x0B];
@@ -17,14 +22,13 @@ pub fn is_bitcode(bytes: &[u8]) -> bool {
     bytes.starts_with(&BITCODE_MAGIC) || bytes.starts_with(&BITCODE_WRAPPER_MAGIC)
 }
 
-/// Reads one module from a file.
-pub(crate) fn read_file(ctx: &Context, path: &Path) -> Result<Module, CompileError> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| CompileError::Read {
-        path: shown.clone(),
+/// Reads one module from its file, or from its byte range of the file.
+pub(crate) fn read_source(ctx: &Context, source: &ModuleSource) -> Result<Module, CompileError> {
+    let bytes = source.read().map_err(|e| CompileError::Read {
+        path: source.name.clone(),
         message: e.to_string(),
     })?;
-    read_bytes(ctx, &bytes, &shown)
+    read_bytes(ctx, &bytes, &source.name)
 }
 
 /// Reads one module from memory; `name` is used in messages and as the module identifier.
@@ -119,4 +123,98 @@ pub(crate) fn link_into(
         });
     }
     Ok(())
+}
+
+/// The module's symbol table: what it defines for other modules and what it needs from them
+/// (local symbols and intrinsics left out). Reads no function body.
+pub(crate) fn symbols(module: &Module) -> ModuleSymbols {
+    let mut table = ModuleSymbols::default();
+    let mut add = |v: LLVMValueRef, kind: SymbolKind| {
+        let name = value_name(v);
+        if name.starts_with("llvm.") {
+            return;
+        }
+        // SAFETY: `v` is a global value of the live module; these calls read its attributes and
+        // work on unmaterialized functions too.
+        let (linkage, declaration, comdat) = unsafe {
+            let comdat = if LLVMIsAGlobalObject(v).is_null() {
+                ptr::null_mut()
+            } else {
+                llvm_sys::comdat::LLVMGetComdat(v)
+            };
+            let deduplicates = !comdat.is_null()
+                && llvm_sys::comdat::LLVMGetComdatSelectionKind(comdat)
+                    != LLVMComdatSelectionKind::LLVMNoDuplicatesComdatSelectionKind;
+            (
+                LLVMGetLinkage(v),
+                LLVMIsAGlobalAlias(v).is_null()
+                    && LLVMIsAGlobalIFunc(v).is_null()
+                    && LLVMIsDeclaration(v) != 0,
+                deduplicates,
+            )
+        };
+        use LLVMLinkage::*;
+        let binding = match linkage {
+            LLVMInternalLinkage | LLVMPrivateLinkage | LLVMAppendingLinkage => return,
+            // Not a definition: the real one must come from elsewhere.
+            LLVMAvailableExternallyLinkage => None,
+            LLVMExternalWeakLinkage => {
+                table.undefined.push(UndefinedSymbol {
+                    name,
+                    kind,
+                    weak: true,
+                });
+                return;
+            }
+            LLVMLinkOnceAnyLinkage
+            | LLVMLinkOnceODRLinkage
+            | LLVMLinkOnceODRAutoHideLinkage
+            | LLVMWeakAnyLinkage
+            | LLVMWeakODRLinkage
+            | LLVMLinkerPrivateWeakLinkage => Some(Binding::Weak),
+            LLVMCommonLinkage => Some(Binding::Common),
+            _ => Some(Binding::Strong),
+        };
+        match binding {
+            Some(binding) if !declaration => table.defined.push(DefinedSymbol {
+                name,
+                kind,
+                binding,
+                comdat,
+            }),
+            _ => table.undefined.push(UndefinedSymbol {
+                name,
+                kind,
+                weak: false,
+            }),
+        }
+    };
+    for f in module.functions() {
+        add(f, SymbolKind::Function);
+    }
+    for g in module.globals() {
+        add(g, SymbolKind::Data);
+    }
+    for a in module.aliases() {
+        // SAFETY: `a` is an alias of the live module.
+        let aliasee = unsafe { LLVMAliasGetAliasee(a) };
+        // SAFETY: the aliasee is a constant of the same module.
+        let is_function = !aliasee.is_null() && unsafe { !LLVMIsAFunction(aliasee).is_null() };
+        add(
+            a,
+            if is_function {
+                SymbolKind::Function
+            } else {
+                SymbolKind::Data
+            },
+        );
+    }
+    // SAFETY: the module is live; ifunc iteration accepts any ifunc of it.
+    let mut ifunc = unsafe { LLVMGetFirstGlobalIFunc(module.raw()) };
+    while !ifunc.is_null() {
+        add(ifunc, SymbolKind::Function);
+        // SAFETY: as above.
+        ifunc = unsafe { LLVMGetNextGlobalIFunc(ifunc) };
+    }
+    table
 }

@@ -31,10 +31,10 @@ use crate::{CompileError, ObjectKey, ObjectStore, StoredObject};
 
 /// The version of the table layout and of the messages' meaning. Bump it (and the `_vN` of
 /// [`API_SYMBOL`]) whenever either changes incompatibly.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// The symbol the compiler library exports: an [`ApiFunction`].
-pub const API_SYMBOL: &str = "irjit_compiler_api_v1";
+pub const API_SYMBOL: &str = "irjit_compiler_api_v2";
 
 /// The file name of the compiler library.
 pub const LIBRARY_FILE: &str = "libirjit_compiler.so";
@@ -46,7 +46,10 @@ pub const IRJIT_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// builds of the same version whose interfaces differ must not talk to each other.
 pub const INTERFACE_HASH: u64 = fnv1a(
     include_bytes!("abi.rs"),
-    fnv1a(include_bytes!("lib.rs"), FNV_OFFSET),
+    fnv1a(
+        include_bytes!("lib.rs"),
+        fnv1a(include_bytes!("symbols.rs"), FNV_OFFSET),
+    ),
 );
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -170,6 +173,10 @@ pub struct CompilerApi {
     /// on failure). Answers `Result<(), CompileError>`.
     pub set_store:
         unsafe extern "C" fn(program: *mut ProgramHandle, store: *const StoreCallbacks) -> Bytes,
+    /// Reads the symbol table of one module from an encoded
+    /// [`ModuleSource`](crate::ModuleSource), without loading a program. Answers
+    /// `Result<ModuleSymbols, CompileError>` ([`ModuleSymbols`](crate::symbols::ModuleSymbols)).
+    pub module_symbols: unsafe extern "C" fn(source: *const u8, len: usize) -> Bytes,
     /// Frees an answer of this library.
     pub free_bytes: unsafe extern "C" fn(bytes: Bytes),
     /// Drops a program handle.
@@ -391,7 +398,7 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{LoadSpec, ObjectKey};
+    use crate::{ByteRange, LoadSpec, ModuleSource, ObjectKey};
     use std::os::unix::ffi::OsStrExt;
     use std::path::PathBuf;
     use std::sync::Mutex;
@@ -400,8 +407,18 @@ mod tests {
     fn load_spec_keeps_non_utf8_paths() {
         let odd = PathBuf::from(std::ffi::OsStr::from_bytes(b"/tmp/\xff\xfe.bc"));
         let spec = LoadSpec {
-            main: odd.clone(),
-            extra_modules: vec![odd, PathBuf::from("/x/lib.ll")],
+            main: ModuleSource::file(odd.clone()),
+            extra_modules: vec![
+                ModuleSource::slice(
+                    "lib/a.bc",
+                    odd,
+                    ByteRange {
+                        offset: 64,
+                        len: 1024,
+                    },
+                ),
+                ModuleSource::file(PathBuf::from("/x/lib.ll")),
+            ],
             eager: true,
         };
         let back: LoadSpec = decode(&encode(&spec).unwrap()).unwrap();

@@ -12,9 +12,10 @@
 #![deny(missing_docs)]
 
 pub mod abi;
+pub mod symbols;
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -315,6 +316,17 @@ pub enum CompileError {
         /// LLVM's explanation.
         message: String,
     },
+    /// Two modules both hold a strong definition of one symbol (a static linker's "multiple
+    /// definition" error).
+    #[error("symbol '{symbol}' is defined in both {first} and {second}")]
+    DuplicateSymbol {
+        /// The symbol.
+        symbol: String,
+        /// The module linked first.
+        first: String,
+        /// The module that defines it again.
+        second: String,
+    },
     /// The program uses something irjit does not support.
     #[error("unsupported: {0}")]
     Unsupported(String),
@@ -343,20 +355,108 @@ pub enum CompileError {
     Internal(String),
 }
 
-/// What program to load: the main module plus extra modules, as the command line names them.
+/// Where one module's IR is: a whole file, or a byte range of one (a module stored in a bundle).
 ///
-/// The compiler (in its library) reads these files itself; only the paths cross over.
+/// The compiler (in its library) reads the bytes itself; only the path and range cross over.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleSource {
+    /// How messages name the module: the file's path, or a bundle's entry name.
+    pub name: String,
+    /// The file holding the module: LLVM bitcode (`.bc`) or textual IR (`.ll`), or a bundle.
+    #[serde(with = "path_bytes")]
+    pub path: PathBuf,
+    /// The module's bytes within the file; `None` for the whole file.
+    pub range: Option<ByteRange>,
+}
+
+/// A range of bytes in a file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ByteRange {
+    /// The first byte's offset from the start of the file.
+    pub offset: u64,
+    /// The number of bytes.
+    pub len: u64,
+}
+
+impl ModuleSource {
+    /// A module that is a whole file, named by its path.
+    pub fn file(path: impl Into<PathBuf>) -> ModuleSource {
+        let path = path.into();
+        ModuleSource {
+            name: path.display().to_string(),
+            path,
+            range: None,
+        }
+    }
+
+    /// A module stored at `range` of the file `path` (e.g. an entry of a bundle), named `name`.
+    pub fn slice(
+        name: impl Into<String>,
+        path: impl Into<PathBuf>,
+        range: ByteRange,
+    ) -> ModuleSource {
+        ModuleSource {
+            name: name.into(),
+            path: path.into(),
+            range: Some(range),
+        }
+    }
+
+    /// The module's bytes. A range that reaches past the end of the file is an error
+    /// (`UnexpectedEof`) naming the file.
+    pub fn read(&self) -> std::io::Result<Vec<u8>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let Some(range) = self.range else {
+            return std::fs::read(&self.path);
+        };
+        let mut file = std::fs::File::open(&self.path)?;
+        let size = file.metadata()?.len();
+        let inside = matches!(range.offset.checked_add(range.len), Some(end) if end <= size);
+        if !inside {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!(
+                    "{} is truncated: bytes {}..{} are not all in its {size} bytes",
+                    self.path.display(),
+                    range.offset,
+                    range.offset.saturating_add(range.len)
+                ),
+            ));
+        }
+        let len = usize::try_from(range.len).map_err(std::io::Error::other)?;
+        let mut bytes = vec![0; len];
+        file.seek(SeekFrom::Start(range.offset))?;
+        file.read_exact(&mut bytes)?;
+        Ok(bytes)
+    }
+}
+
+/// What program to load: the main module plus further modules linked into it, in order.
+///
+/// Modules link as a static linker links objects: one strong definition of a symbol wins over
+/// weak and common ones, two strong definitions are an error naming both modules
+/// ([`CompileError::DuplicateSymbol`]), and COMDAT groups keep one copy.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadSpec {
-    /// The main module: LLVM bitcode (`.bc`) or textual IR (`.ll`).
-    #[serde(with = "path_bytes")]
-    pub main: PathBuf,
-    /// Further modules linked into the main one, in order (`--extra-module`).
-    #[serde(with = "paths_bytes")]
-    pub extra_modules: Vec<PathBuf>,
+    /// The main module.
+    pub main: ModuleSource,
+    /// Further modules linked into the main one, in order (a bundle's library modules, then
+    /// `--extra-module` files).
+    pub extra_modules: Vec<ModuleSource>,
     /// Read every function body and verify the whole program up front, instead of reading and
     /// verifying each function when its unit is first compiled.
     pub eager: bool,
+}
+
+impl LoadSpec {
+    /// A program made of whole files: `main` plus `extra_modules`.
+    pub fn files(main: &Path, extra_modules: &[PathBuf], eager: bool) -> LoadSpec {
+        LoadSpec {
+            main: ModuleSource::file(main),
+            extra_modules: extra_modules.iter().map(ModuleSource::file).collect(),
+            eager,
+        }
+    }
 }
 
 /// Paths as their raw bytes: serde's own `PathBuf` encoding rejects paths that are not UTF-8,
@@ -398,43 +498,6 @@ mod path_bytes {
             }
             Ok(v)
         }
-    }
-}
-
-/// [`path_bytes`] for a list of paths.
-mod paths_bytes {
-    use std::path::PathBuf;
-
-    use serde::ser::SerializeSeq;
-    use serde::{Deserializer, Serializer};
-
-    struct Raw<'a>(&'a std::path::Path);
-
-    impl serde::Serialize for Raw<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            super::path_bytes::serialize(self.0, s)
-        }
-    }
-
-    struct Owned(PathBuf);
-
-    impl<'de> serde::Deserialize<'de> for Owned {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Owned, D::Error> {
-            super::path_bytes::deserialize(d).map(Owned)
-        }
-    }
-
-    pub fn serialize<S: Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(paths.len()))?;
-        for path in paths {
-            seq.serialize_element(&Raw(path))?;
-        }
-        seq.end()
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
-        let owned: Vec<Owned> = serde::Deserialize::deserialize(d)?;
-        Ok(owned.into_iter().map(|o| o.0).collect())
     }
 }
 

@@ -3,13 +3,18 @@
 //! Exit status: a program run by `irjit run` exits with its own status (or dies by its own
 //! signal). irjit's own failures use [`exit::FAILURE`] (125), command-line errors use 2, and an
 //! internal error of irjit (a bug) uses [`exit::INTERNAL`] (124).
+//!
+//! `irjit FILE ARGS...` with a bitcode file or a bundle is `irjit run FILE ARGS...`: that is how
+//! the kernel starts files registered with `irjit binfmt install`.
 
 mod commands;
 mod exit;
 
+use std::ffi::OsString;
+use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Run programs shipped as LLVM IR: lazily compiled, tiered, cached.
 #[derive(Parser, Debug)]
@@ -25,8 +30,15 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run a program from LLVM bitcode (.bc) or textual IR (.ll).
+    /// Run a program: a bundle, LLVM bitcode (.bc) or textual IR (.ll).
     Run(commands::run::RunArgs),
+    /// Make a program bundle: a main module plus library modules and bitcode archives, in one
+    /// executable file.
+    Pack(commands::pack::PackArgs),
+    /// Show what a bundle holds: modules, functions, host symbols, what the cache has.
+    Info(commands::info::InfoArgs),
+    /// Register irjit with the kernel's binfmt_misc, so bitcode files run as ./prog.bc.
+    Binfmt(commands::binfmt::BinfmtCommand),
     /// Inspect, trim or empty the code cache.
     Cache(commands::cache::CacheCommand),
     /// Fill the code cache ahead of time: every function (or the profile's hot set) at tier 2.
@@ -64,15 +76,46 @@ fn init_tracing(verbose: u8) {
         .init();
 }
 
+/// `irjit FILE ARGS...` → `irjit run FILE ARGS...` when FILE is no subcommand or option but a
+/// file holding bitcode or a bundle.
+fn with_implicit_run(mut args: Vec<OsString>) -> Vec<OsString> {
+    let Some(first) = args.get(1) else {
+        return args;
+    };
+    let is_command = first.to_str().is_some_and(|s| {
+        s.starts_with('-')
+            || s == "help"
+            || Cli::command().get_subcommands().any(|c| c.get_name() == s)
+    });
+    let path = Path::new(first);
+    if !is_command && path.is_file() && is_program_file(path) {
+        args.insert(1, OsString::from("run"));
+    }
+    args
+}
+
+/// Whether `path` starts like bitcode or a bundle.
+fn is_program_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 4];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head));
+    read.is_ok()
+        && (irjit_runtime::bundle::is_bitcode(&head)
+            || irjit_runtime::bundle::looks_like_bundle(path).unwrap_or(false))
+}
+
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("irjit: internal error: {info}");
         std::process::exit(exit::INTERNAL.into());
     }));
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(with_implicit_run(std::env::args_os().collect()));
     init_tracing(cli.verbose);
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args),
+        Command::Pack(args) => commands::pack::run(args),
+        Command::Info(args) => commands::info::run(args),
+        Command::Binfmt(command) => commands::binfmt::run(command),
         Command::Cache(command) => commands::cache::run(command),
         Command::Aot(args) => commands::aot::run(args),
     };

@@ -22,9 +22,10 @@ use irjit_interface::abi::{
     self, ApiFunction, Bytes, CompileMessage, CompilerApi, LogConfig, ProgramHandle,
     StoreCallbacks, ABI_VERSION, API_SYMBOL, INTERFACE_HASH, IRJIT_VERSION, LIBRARY_FILE,
 };
+use irjit_interface::symbols::ModuleSymbols;
 use irjit_interface::{
-    CompileError, CompileRequest, CompiledUnit, LoadSpec, ObjectStore, ProgramLayout, UnitCompiler,
-    UnitId,
+    CompileError, CompileRequest, CompiledUnit, LoadSpec, ModuleSource, ObjectStore, ProgramLayout,
+    UnitCompiler, UnitId,
 };
 
 /// The environment variable naming the compiler library to use.
@@ -220,6 +221,14 @@ impl CompilerLibrary {
             layout: layout?,
         };
         Ok(Box::new(program))
+    }
+
+    /// The symbol table of one module (read by the library; no program is loaded).
+    pub fn module_symbols(&self, source: &ModuleSource) -> Result<ModuleSymbols, CompileError> {
+        let encoded = abi::encode(source)?;
+        // SAFETY: a checked table; the source bytes live during the call.
+        let answer = unsafe { (self.api.module_symbols)(encoded.as_ptr(), encoded.len()) };
+        self.take_answer(answer)
     }
 
     /// Decodes an answer of the library and frees it.

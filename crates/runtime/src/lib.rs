@@ -1,10 +1,12 @@
 //! irjit's runtime: the code heap, the ELF object linker, symbol resolution and running programs.
 //!
 //! It receives compiled units as plain data (`irjit-interface`) and never links LLVM: a program
-//! whose code needs no compiling must be runnable without loading the compiler at all.
+//! whose code needs no compiling must be runnable without loading the compiler at all. It also
+//! reads and writes program bundles ([`bundle`]).
 
 #![deny(missing_docs)]
 
+pub mod bundle;
 pub mod cache;
 pub mod compiler_lib;
 pub mod engine;

@@ -10,14 +10,14 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
-use irjit_interface::{LoadSpec, OptLevel, UnitCompiler, UnitId, UnitKind};
+use irjit_interface::{OptLevel, UnitCompiler, UnitId, UnitKind};
 use irjit_runtime::cache::program::UnitHeat;
 use irjit_runtime::cache::session::{CacheSession, CachingCompiler};
 use irjit_runtime::compiler_lib::CompilerLibrary;
 use irjit_runtime::tiers::{tier0_request, tier2_request, OSR_SITES_MAX};
 
 use super::cache::{human, CacheArgs};
-use super::run::{cache_key, parse_level};
+use super::run::{cache_key, open_program, parse_level};
 
 /// Programs with at least this many units to compile get a progress bar (on a terminal).
 const PROGRESS_FROM: usize = 50;
@@ -45,7 +45,7 @@ pub struct AotArgs {
     #[command(flatten)]
     cache: CacheArgs,
 
-    /// The program: LLVM bitcode (.bc) or textual IR (.ll).
+    /// The program: a bundle (irjit pack), LLVM bitcode (.bc) or textual IR (.ll).
     #[arg(value_name = "PROGRAM")]
     program: PathBuf,
 }
@@ -53,20 +53,11 @@ pub struct AotArgs {
 /// Compiles the program's functions at tier 2 into the cache, on all cores.
 pub fn run(args: AotArgs) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
-    anyhow::ensure!(
-        args.program.exists(),
-        "{}: no such file",
-        args.program.display()
-    );
+    let spec = open_program(&args.program, &args.extra_modules, false)?.spec;
     let cache = Arc::new(args.cache.open_required()?);
     let library = CompilerLibrary::get()?;
     let key = cache_key(&args.program, &args.extra_modules, true)?;
     let session = CacheSession::new(cache.clone(), key);
-    let spec = LoadSpec {
-        main: args.program.clone(),
-        extra_modules: args.extra_modules.clone(),
-        eager: false,
-    };
     let load = || -> anyhow::Result<CachingCompiler> {
         let compiler = library
             .load_program(&spec)

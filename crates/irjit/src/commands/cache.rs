@@ -77,6 +77,26 @@ impl CacheArgs {
         }
     }
 
+    /// Opens the cache only to look at it: `None` with `--no-cache` (or `IRJIT_CACHE=off`) or
+    /// when the directory does not exist (nothing is created).
+    pub fn open_existing(&self) -> anyhow::Result<Option<Cache>> {
+        let off =
+            std::env::var("IRJIT_CACHE").is_ok_and(|v| matches!(v.as_str(), "off" | "0" | "no"));
+        if self.no_cache || off {
+            return Ok(None);
+        }
+        let dir = self.dir()?;
+        if !dir.is_dir() {
+            return Ok(None);
+        }
+        Ok(Some(Cache::open(&dir, self.limit()?)?))
+    }
+
+    /// The cache directory these options name.
+    pub fn directory(&self) -> anyhow::Result<PathBuf> {
+        self.dir()
+    }
+
     /// Opens the cache for a command that is about nothing else (an error if it cannot).
     pub fn open_required(&self) -> anyhow::Result<Cache> {
         anyhow::ensure!(!self.no_cache, "--no-cache makes no sense here");

@@ -10,6 +10,7 @@ use anyhow::Context as _;
 use clap::Args;
 use irjit_interface::{CompileError, ProgramLayout, UnitCompiler};
 use irjit_interface::{LoadSpec, OptLevel};
+use irjit_runtime::bundle::{self, Bundle};
 use irjit_runtime::cache::program::{ProgramInputs, ProgramKey};
 use irjit_runtime::cache::session::CacheSession;
 use irjit_runtime::compiler_lib::DeferredCompiler;
@@ -33,11 +34,13 @@ pub struct RunArgs {
     #[arg(long = "dlopen", value_name = "LIB")]
     dlopen: Vec<String>,
 
-    /// The function to run instead of `main` (called as main would be).
-    #[arg(long = "entry-function", value_name = "NAME", default_value = "main")]
-    entry_function: String,
+    /// The function to run instead of `main` (called as main would be; default: the bundle
+    /// manifest's entry, else main).
+    #[arg(long = "entry-function", value_name = "NAME")]
+    entry_function: Option<String>,
 
-    /// The program's argv[0] (default: the program path without its .bc/.ll extension).
+    /// The program's argv[0] (default: a bundle's path as given, or the IR file's path without
+    /// its .bc/.ll extension).
     #[arg(long = "argv0", value_name = "NAME")]
     argv0: Option<String>,
 
@@ -86,7 +89,7 @@ pub struct RunArgs {
     #[command(flatten)]
     cache: super::cache::CacheArgs,
 
-    /// The program: LLVM bitcode (.bc) or textual IR (.ll).
+    /// The program: a bundle (irjit pack), LLVM bitcode (.bc) or textual IR (.ll).
     #[arg(value_name = "PROGRAM")]
     program: PathBuf,
 
@@ -134,18 +137,60 @@ fn default_argv0(program: &Path) -> String {
     shown.into_owned()
 }
 
+/// A program as the command line names it: a bundle, or a bare IR file; plus `--extra-module`s.
+pub struct ProgramFiles {
+    /// What the compiler loads.
+    pub spec: LoadSpec,
+    /// The bundle, when the program is one (checked: every module entry is intact).
+    pub bundle: Option<Bundle>,
+}
+
+/// Opens the program at `path`: a bundle (a file starting with `#!` or a ZIP header) is opened
+/// and checked before anything runs; anything else is one IR module.
+pub fn open_program(
+    path: &Path,
+    extra_modules: &[PathBuf],
+    eager: bool,
+) -> anyhow::Result<ProgramFiles> {
+    if !path.exists() {
+        anyhow::bail!("{}: no such file", path.display());
+    }
+    let is_bundle = bundle::looks_like_bundle(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if is_bundle {
+        let bundle = Bundle::open(path)?;
+        Ok(ProgramFiles {
+            spec: bundle.load_spec(extra_modules, eager),
+            bundle: Some(bundle),
+        })
+    } else {
+        Ok(ProgramFiles {
+            spec: LoadSpec::files(path, extra_modules, eager),
+            bundle: None,
+        })
+    }
+}
+
 /// Runs the program; returns only on failure (the program's exit ends the process).
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
-    if !args.program.exists() {
-        anyhow::bail!("{}: no such file", args.program.display());
-    }
-    let session = open_cache_session(&args)?;
-    let spec = LoadSpec {
-        main: args.program.clone(),
-        extra_modules: args.extra_modules.clone(),
-        eager: !args.lazy,
+    let ProgramFiles { spec, bundle } =
+        open_program(&args.program, &args.extra_modules, !args.lazy)?;
+    let manifest = bundle.as_ref().and_then(Bundle::manifest);
+    let mut dlopen: Vec<String> = manifest.map(|m| m.dlopen.clone()).unwrap_or_default();
+    dlopen.extend(args.dlopen.iter().cloned());
+    let entry = args
+        .entry_function
+        .clone()
+        .or_else(|| manifest.and_then(|m| m.entry.clone()))
+        .unwrap_or_else(|| String::from("main"));
+    // A bundle is an executable: its argv[0] is its path as given, as for a native one.
+    let argv0 = match (&args.argv0, &bundle) {
+        (Some(argv0), _) => argv0.clone(),
+        (None, Some(_)) => args.program.to_string_lossy().into_owned(),
+        (None, None) => default_argv0(&args.program),
     };
+    let session = open_cache_session(&args)?;
     // Background threads load the program again, into their own LLVM contexts.
     let background = LoadSpec {
         eager: false,
@@ -194,7 +239,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         compiler,
         EngineOptions {
             level: args.opt_level,
-            dlopen: args.dlopen.clone(),
+            dlopen,
             lazy: args.lazy,
             perf_map: args.perf_map,
             tiers,
@@ -220,16 +265,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         _ => std::io::stderr().is_terminal(),
     };
     let config = RunConfig {
-        argv0: args.argv0.unwrap_or_else(|| default_argv0(&args.program)),
+        argv0,
         args: args.args,
-        entry: args.entry_function,
+        entry,
         crash_report,
     };
     match irjit_runtime::run(engine, config, hook)? {}
 }
 
 /// The cache key of a program as `irjit run` loads it (`lazy`: the default, functions loaded on
-/// first use; `--lazy=off` reads and verifies everything up front, and keys apart).
+/// first use; `--lazy=off` reads and verifies everything up front, and keys apart). A bundle's
+/// key hashes the whole bundle file.
 pub fn cache_key(
     program: &Path,
     extra_modules: &[PathBuf],

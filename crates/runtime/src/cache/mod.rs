@@ -310,6 +310,12 @@ impl Cache {
         self.load(Kind::Object, &key.0)
     }
 
+    /// Whether an object is stored under `key` (its file exists; it is not read or checked, and
+    /// its age in the LRU order does not change).
+    pub fn has_object(&self, key: &ObjectKey) -> bool {
+        self.path(Kind::Object, &key.0).is_file()
+    }
+
     /// Stores an object under `key`.
     pub fn store_object(&self, key: &ObjectKey, object: &StoredObject) {
         self.store(Kind::Object, &key.0, object)

@@ -18,6 +18,10 @@ use crate::error::RuntimeError;
 pub use provided::{dso_handle, host_cpu_model, set_dso_handle};
 pub use tls::host_tls_control;
 
+/// Symbols the runtime defines in the code heap for every program (the engine places them before
+/// the program's own code), besides the functions [`HostResolver`] provides.
+pub const HEAP_SYMBOLS: &[&str] = &["__dso_handle", "__cpu_model", "__cpu_features2"];
+
 /// Libraries a C or C++ program may need beyond the C library, opened (in this order) only when a
 /// symbol is not found otherwise.
 const DEFAULT_LIBRARIES: &[&str] = &["libm.so.6", "libgcc_s.so.1", "libstdc++.so.6"];
