@@ -99,6 +99,7 @@ impl Compiler {
         definitions.add(&name, &load::symbols(&module))?;
         for extra in &options.extra_modules {
             let extra_module = load::read_source(&context, extra)?;
+            load::tag_locals(&extra_module, &extra.name);
             definitions.add(&extra.name, &load::symbols(&extra_module))?;
             load::link_into(&context, &module, extra_module, &extra.name)?;
         }

@@ -208,6 +208,19 @@ impl Module {
         }
     }
 
+    /// The module's `source_filename`.
+    pub(crate) fn source_file_name(&self) -> String {
+        let mut len = 0usize;
+        // SAFETY: valid module; the returned pointer is owned by the module and `len` bytes long.
+        let p = unsafe { LLVMGetSourceFileName(self.0, &mut len) };
+        if p.is_null() {
+            return String::new();
+        }
+        // SAFETY: as above.
+        let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) };
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+
     /// Sets the module's `source_filename`.
     pub(crate) fn set_source_file_name(&self, name: &str) {
         // SAFETY: valid module; LLVM copies `len` bytes from the pointer.

@@ -12,7 +12,7 @@ use llvm_sys::core::*;
 use llvm_sys::prelude::*;
 use llvm_sys::LLVMLinkage;
 
-use crate::llvm::{value_name, Context, MemoryBuffer, Message, Module};
+use crate::llvm::{set_value_name, value_name, Context, MemoryBuffer, Message, Module};
 
 const BITCODE_MAGIC: [u8; 4] = [b'B', b'C', 0xC0, 0xDE];
 const BITCODE_WRAPPER_MAGIC: [u8; 4] = [0xDE, 0xC0, 0x17, 0x0B];
@@ -99,6 +99,42 @@ fn looks_like_text(bytes: &[u8]) -> bool {
         && !text
             .chars()
             .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c'))
+}
+
+/// Renames the module's local (internal and private) symbols `NAME` to `NAME.TAG`, where TAG
+/// is 8 hex digits of a hash of the module's source file name, before the module is linked into
+/// a program.
+///
+/// Local names must become unique program-wide (the split makes them external), and left as they
+/// are, the IR linker renames whichever collides with an earlier module's: a library module's
+/// names, and so its units' IR and cache keys, would then depend on the program that links it.
+/// Tagged by their own module, they are the same in every program, so two programs sharing a
+/// library share its compiled code.
+pub(crate) fn tag_locals(module: &Module, name: &str) {
+    let source = module.source_file_name();
+    let origin = if source.is_empty() { name } else { &source };
+    let tag = &blake3::hash(origin.as_bytes()).to_hex()[..8];
+    let globals = module
+        .functions()
+        .chain(module.globals())
+        .chain(module.aliases());
+    for v in globals.collect::<Vec<_>>() {
+        // SAFETY: `v` is a global value of the live module.
+        let linkage = unsafe { LLVMGetLinkage(v) };
+        if !matches!(
+            linkage,
+            LLVMLinkage::LLVMInternalLinkage | LLVMLinkage::LLVMPrivateLinkage
+        ) {
+            continue;
+        }
+        let old = value_name(v);
+        let new = if old.is_empty() {
+            format!("anon.{tag}")
+        } else {
+            format!("{old}.{tag}")
+        };
+        set_value_name(v, &new);
+    }
 }
 
 /// Links `extra` into `main` (consuming `extra`), as a static linker would.

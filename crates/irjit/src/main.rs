@@ -94,6 +94,69 @@ fn with_implicit_run(mut args: Vec<OsString>) -> Vec<OsString> {
     args
 }
 
+/// `irjit run [OPTIONS] PROGRAM ARGS...` → `irjit run [OPTIONS] -- PROGRAM ARGS...`: whatever
+/// follows the program is the program's, even `--help`, `-v` or `--` (a bundle's `#!` line
+/// makes the kernel start `irjit run ./APP ARGS...` with the user's arguments).
+fn program_args_verbatim(mut args: Vec<OsString>) -> Vec<OsString> {
+    // The subcommand comes after global flags (-v), none of which takes a value.
+    let Some(subcommand) = args
+        .iter()
+        .skip(1)
+        .position(|a| !a.to_string_lossy().starts_with('-'))
+        .map(|p| p + 1)
+    else {
+        return args;
+    };
+    if args[subcommand].to_str() != Some("run") {
+        return args;
+    }
+    let command = Cli::command();
+    let run = command
+        .find_subcommand("run")
+        .expect("irjit has a run subcommand");
+    let arguments = || command.get_arguments().chain(run.get_arguments());
+    let takes_value = |arg: &clap::Arg| arg.get_action().takes_values();
+    let long_takes_value =
+        |name: &str| arguments().any(|a| a.get_long() == Some(name) && takes_value(a));
+    let short_takes_value =
+        |c: char| arguments().any(|a| a.get_short() == Some(c) && takes_value(a));
+    let mut i = subcommand + 1;
+    while let Some(arg) = args.get(i) {
+        let Some(text) = arg.to_str() else {
+            break;
+        };
+        if text == "--" {
+            return args;
+        }
+        if let Some(long) = text.strip_prefix("--") {
+            i += if !long.contains('=') && long_takes_value(long) {
+                2
+            } else {
+                1
+            };
+        } else if let Some(shorts) = text.strip_prefix('-').filter(|s| !s.is_empty()) {
+            // A cluster of flags (-vv), ending at the first one that takes a value, attached
+            // (-O2) or as the next argument (-O 2).
+            let mut skip = 1;
+            for (at, c) in shorts.char_indices() {
+                if short_takes_value(c) {
+                    if at + c.len_utf8() == shorts.len() {
+                        skip = 2;
+                    }
+                    break;
+                }
+            }
+            i += skip;
+        } else {
+            break;
+        }
+    }
+    if i < args.len() {
+        args.insert(i, OsString::from("--"));
+    }
+    args
+}
+
 /// Whether `path` starts like bitcode or a bundle.
 fn is_program_file(path: &Path) -> bool {
     use std::io::Read;
@@ -109,7 +172,9 @@ fn main() -> ExitCode {
         eprintln!("irjit: internal error: {info}");
         std::process::exit(exit::INTERNAL.into());
     }));
-    let cli = Cli::parse_from(with_implicit_run(std::env::args_os().collect()));
+    let cli = Cli::parse_from(program_args_verbatim(with_implicit_run(
+        std::env::args_os().collect(),
+    )));
     init_tracing(cli.verbose);
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args),
@@ -125,5 +190,40 @@ fn main() -> ExitCode {
             eprintln!("irjit: error: {error:#}");
             ExitCode::from(exit::FAILURE)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verbatim(line: &str) -> String {
+        let args = line.split(' ').map(OsString::from).collect();
+        let out = program_args_verbatim(args);
+        out.iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn everything_after_the_program_is_the_programs() {
+        assert_eq!(
+            verbatim("irjit run ./app --help -v x"),
+            "irjit run -- ./app --help -v x"
+        );
+        assert_eq!(
+            verbatim("irjit run -O2 --tier 0 -O 1 --cache-dir=/c --dlopen libz.so -vv p.bc -- x"),
+            "irjit run -O2 --tier 0 -O 1 --cache-dir=/c --dlopen libz.so -vv -- p.bc -- x"
+        );
+        assert_eq!(verbatim("irjit run -- p.bc --x"), "irjit run -- p.bc --x");
+        assert_eq!(verbatim("irjit run --stats"), "irjit run --stats");
+        assert_eq!(verbatim("irjit aot p.bc --x"), "irjit aot p.bc --x");
+        assert_eq!(verbatim("irjit -v run p.bc -v"), "irjit -v run -- p.bc -v");
+    }
+
+    #[test]
+    fn clap_definition_is_valid() {
+        Cli::command().debug_assert();
     }
 }

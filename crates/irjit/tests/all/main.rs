@@ -3,6 +3,7 @@
 //!
 //! Filter like any test binary: `cargo test -p irjit --test all -- corpus::stdio`.
 
+mod bundle;
 mod cache;
 mod corpus;
 mod errors;
@@ -26,6 +27,7 @@ fn main() {
         std::process::exit(1);
     }
     let mut trials = Vec::new();
+    trials.extend(bundle::trials());
     trials.extend(cache::trials());
     trials.extend(corpus::trials());
     trials.extend(errors::trials());

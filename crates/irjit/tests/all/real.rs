@@ -12,7 +12,7 @@ use libtest_mimic::{Failed, Trial};
 use crate::support::{self, Outcome};
 
 /// Builds everything once per test run; `tests/real/build.sh` is incremental.
-fn built() -> Result<PathBuf, String> {
+pub(crate) fn built() -> Result<PathBuf, String> {
     static OUT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     OUT.get_or_init(|| {
         let out = support::work_dir("real");
@@ -62,7 +62,7 @@ fn compare(
     Ok(())
 }
 
-fn lua_args() -> Vec<String> {
+pub(crate) fn lua_args() -> Vec<String> {
     let script = support::repo_root().join("tests/real/lua/workload.lua");
     vec![script.to_string_lossy().into_owned(), "1".to_string()]
 }

@@ -136,7 +136,8 @@ pub fn looks_like_bundle(path: &Path) -> std::io::Result<bool> {
             n => got += n,
         }
     }
-    Ok(head[..got].starts_with(b"#!") || head[..got] == ZIP_MAGIC)
+    // An archive with no entries starts with its end-of-directory record.
+    Ok(head[..got].starts_with(b"#!") || head[..got] == ZIP_MAGIC || head[..got] == *b"PK\x05\x06")
 }
 
 impl Bundle {
