@@ -131,7 +131,7 @@ fn foreign_library() -> Result<(), Failed> {
         &out,
         &[
             "cannot load the compiler library libm.so.6",
-            "irjit_compiler_api_v1",
+            irjit_interface::abi::API_SYMBOL,
         ],
     )
 }
