@@ -89,7 +89,7 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot read the symbols of {}", source.name))?;
         let hash = blake3::hash(&bytes).to_hex();
         println!(
-            "  {:<28} {:>10}  blake3 {}  functions {}",
+            "  {:<28} {:>10}  blake3 {}  external functions {}",
             source.name,
             human(bytes.len() as u64),
             &hash[..16],
@@ -109,7 +109,7 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
     };
     let more = functions.len() - shown.len();
     println!(
-        "defined functions ({}){}{}",
+        "defined functions ({} external){}{}",
         functions.len(),
         if shown.is_empty() {
             String::new()

@@ -675,9 +675,9 @@ fn info() -> Result<(), Failed> {
         ),
         "manifest: format 1; packed by irjit".to_string(),
         "modules: 4".to_string(),
-        format!("blake3 {}  functions 1", &main_hash[..16]),
+        format!("blake3 {}  external functions 1", &main_hash[..16]),
         "lib/describe.bc".to_string(),
-        "defined functions (5): describe, main, vec_free, vec_push, vec_sum".to_string(),
+        "defined functions (5 external): describe, main, vec_free, vec_push, vec_sum".to_string(),
         "host symbols (4): free, printf, realloc, snprintf".to_string(),
         "unresolved symbols: none".to_string(),
         format!("cache: empty ({} does not exist)", cache.display()),
@@ -992,23 +992,18 @@ fn binfmt_unavailable() -> Option<String> {
     if Path::new(BINFMT_DIR).join("register").exists() {
         return None;
     }
-    // Not mounted: irjit binfmt install mounts it, if this machine lets root mount it.
-    let mount = Command::new("mount")
-        .args(["-t", "binfmt_misc", "binfmt_misc", BINFMT_DIR])
-        .output();
-    match mount {
-        Ok(out) if out.status.success() => {
-            let _ = Command::new("umount").arg(BINFMT_DIR).status();
-            None
-        }
-        Ok(out) => Some(format!(
-            "binfmt_misc is not mounted and cannot be mounted here: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )),
-        Err(e) => Some(format!(
-            "binfmt_misc is not mounted and mount(8) cannot run: {e}"
-        )),
+    // Not mounted: irjit binfmt install mounts it, which takes CAP_SYS_ADMIN (bit 21).
+    let may_mount = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .is_some_and(|caps| caps & (1 << 21) != 0);
+    if !may_mount {
+        return Some(format!(
+            "binfmt_misc is not mounted on {BINFMT_DIR} and this process may not mount it (no CAP_SYS_ADMIN)"
+        ));
     }
+    None
 }
 
 /// Removes irjit's registrations (and unmounts binfmt_misc if the trial mounted it) however the
