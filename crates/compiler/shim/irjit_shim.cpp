@@ -7,6 +7,7 @@
 
 #include "llvm-c/Core.h"
 #include "llvm-c/TargetMachine.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/Dominators.h"
@@ -572,6 +573,13 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
   }
 }
 
+// The string attribute the splitter gives functions that were static (internal or private) in
+// their source, before it renames them and makes them external.
+constexpr const char *LocalAttr = "irjit-local";
+
+// Callees of static callees' copies are imported down to this depth, whatever the unit options.
+constexpr unsigned PrivateImportDepth = 2;
+
 // Whether a callee's body may be copied into another unit for inlining.
 bool importable(const Function &G, unsigned MaxSize) {
   if (G.isDeclaration() || G.hasAvailableExternallyLinkage() || G.isIntrinsic() ||
@@ -593,12 +601,12 @@ bool importable(const Function &G, unsigned MaxSize) {
 
 namespace {
 
-// Declares (as available_externally) the small callees of `F` worth copying into its unit for
-// inlining, before F's body is visited, so that F's calls map to the copies. Callees of imported
-// callees are imported too, down to `Opts.ImportDepth` levels (breadth first, so nearer callees
+// Declares the small callees of `F` worth copying into its unit for inlining (as
+// available_externally, or as private copies for functions that were static), before F's body is
+// visited, so that F's calls map to the copies. Callees of imported callees are imported too,
+// down to `Opts.ImportDepth` levels (more below static callees; breadth first, so nearer callees
 // come first), within `Opts.MaxImports` functions and `Opts.ImportBudget` instructions in all:
-// once a callee is inlined its own calls are the caller's, and a native build would have inlined
-// the static helpers of its translation unit there.
+// once a callee is inlined its own calls are the caller's.
 void declareImports(UnitBuilder &B, Function &F, const IrjitUnitOptions &Opts,
                     SmallVectorImpl<std::pair<Function *, Function *>> &Imports) {
   if (!Opts.MaxImports)
@@ -607,7 +615,12 @@ void declareImports(UnitBuilder &B, Function &F, const IrjitUnitOptions &Opts,
   SmallVector<std::pair<Function *, unsigned>, 32> Work{{&F, 0}};
   for (size_t W = 0; W < Work.size(); ++W) {
     auto [Caller, Depth] = Work[W];
-    if (Depth >= std::max(Opts.ImportDepth, 1u))
+    // A static callee's copy is likely inlined (see below), its calls then being the caller's:
+    // its callees come too, as a native build would have them at hand in the same file.
+    unsigned Limit = std::max(Opts.ImportDepth, 1u);
+    if (Depth > 0 && Caller->hasFnAttribute(LocalAttr))
+      Limit = std::max(Limit, PrivateImportDepth);
+    if (Depth >= Limit)
       continue;
     for (Instruction &I : instructions(*Caller)) {
       auto *CB = dyn_cast<CallBase>(&I);
@@ -624,11 +637,16 @@ void declareImports(UnitBuilder &B, Function &F, const IrjitUnitOptions &Opts,
         continue;
       Budget -= G->getInstructionCount();
       stripDebugInfo(*G);
-      Function *NG = Function::Create(G->getFunctionType(),
-                                      GlobalValue::AvailableExternallyLinkage,
-                                      G->getAddressSpace(), G->getName(), &B.Dst);
+      // A function that was static in its source gets a private copy: like a native build, the
+      // inliner then knows every call to it (and inlines a single call whatever its size).
+      bool Private = G->hasFnAttribute(LocalAttr);
+      auto Linkage =
+          Private ? GlobalValue::InternalLinkage : GlobalValue::AvailableExternallyLinkage;
+      Function *NG = Function::Create(G->getFunctionType(), Linkage, G->getAddressSpace(),
+                                      Private ? G->getName() + ".irjit.inl" : G->getName(),
+                                      &B.Dst);
       NG->copyAttributesFrom(G);
-      NG->setLinkage(GlobalValue::AvailableExternallyLinkage);
+      NG->setLinkage(Linkage);
       NG->setVisibility(GlobalValue::DefaultVisibility);
       NG->setPersonalityFn(nullptr);
       NG->setPrefixData(nullptr);
@@ -638,6 +656,41 @@ void declareImports(UnitBuilder &B, Function &F, const IrjitUnitOptions &Opts,
       Imports.push_back({G, NG});
       Work.push_back({G, Depth + 1});
     }
+  }
+}
+
+// After the unit's bodies are copied: a private copy of a static callee (see declareImports)
+// stands for the function in direct calls only. Any other use takes its address, which must be
+// the function's own (its stub, the address every other unit sees), so it goes to a declaration.
+void keepAddressIdentity(UnitBuilder &B,
+                         ArrayRef<std::pair<Function *, Function *>> Imports) {
+  for (auto [G, NG] : Imports) {
+    if (!NG->hasLocalLinkage())
+      continue;
+    SmallVector<Use *, 4> InstUses;
+    SmallSetVector<Constant *, 4> ConstUsers;
+    for (Use &U : NG->uses()) {
+      auto *CB = dyn_cast<CallBase>(U.getUser());
+      if (CB && CB->isCallee(&U))
+        continue;
+      if (auto *C = dyn_cast<Constant>(U.getUser()); C && !isa<GlobalValue>(C))
+        ConstUsers.insert(C);
+      else
+        InstUses.push_back(&U);
+    }
+    if (InstUses.empty() && ConstUsers.empty())
+      continue;
+    Function *Decl = Function::Create(G->getFunctionType(), GlobalValue::ExternalLinkage,
+                                      G->getAddressSpace(), G->getName(), &B.Dst);
+    Decl->setAttributes(G->getAttributes());
+    Decl->setCallingConv(G->getCallingConv());
+    Decl->setVisibility(G->getVisibility());
+    Decl->setDSOLocal(G->isDSOLocal());
+    Decl->setUnnamedAddr(G->getUnnamedAddr());
+    for (Use *U : InstUses)
+      U->set(Decl);
+    for (Constant *C : ConstUsers)
+      C->handleOperandChange(NG, Decl);
   }
 }
 
@@ -758,6 +811,7 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, unsigned Site,
   removeUnreachableBlocks(*NF);
   for (auto [G, NG] : Imports)
     cloneBody(B, *G, *NG);
+  keepAddressIdentity(B, Imports);
   return wrap(Dst.release());
 }
 
@@ -854,6 +908,7 @@ LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValue
     cloneBody(B, F, *NF);
   for (auto [G, NG] : Imports)
     cloneBody(B, *G, *NG);
+  keepAddressIdentity(B, Imports);
 
   for (unsigned I = 0; I < NumOwned; ++I) {
     auto *V = unwrap<GlobalVariable>(Owned[I]);

@@ -194,6 +194,10 @@ impl Renamer {
     }
 }
 
+/// The function attribute marking functions that were static in their source (the shim's
+/// `LocalAttr`).
+const LOCAL_ATTRIBUTE: &str = "irjit-local";
+
 /// # Safety
 /// `v` is a global value (function, variable or alias) of a live module.
 unsafe fn prepare_global_value(v: LLVMValueRef, renamer: &mut Renamer) {
@@ -205,6 +209,18 @@ unsafe fn prepare_global_value(v: LLVMValueRef, renamer: &mut Renamer) {
                 let name = renamer.unique(&value_name(v));
                 set_value_name(v, &name);
                 LLVMSetLinkage(v, LLVMExternalLinkage);
+                if !LLVMIsAFunction(v).is_null() {
+                    // Units that import it get a private copy (see the shim's declareImports).
+                    let ctx = LLVMGetModuleContext(LLVMGetGlobalParent(v));
+                    let attr = LLVMCreateStringAttribute(
+                        ctx,
+                        LOCAL_ATTRIBUTE.as_ptr().cast(),
+                        LOCAL_ATTRIBUTE.len() as u32,
+                        c"".as_ptr(),
+                        0,
+                    );
+                    LLVMAddAttributeAtIndex(v, llvm_sys::LLVMAttributeFunctionIndex, attr);
+                }
             }
             LLVMLinkOnceAnyLinkage => LLVMSetLinkage(v, LLVMWeakAnyLinkage),
             LLVMLinkOnceODRLinkage => LLVMSetLinkage(v, LLVMWeakODRLinkage),
