@@ -128,7 +128,27 @@ pub const ENGINES: &[EngineSpec] = &[
         requires: &["--tier"],
         if_supported: &[("--lazy", "--lazy=on"), ("--no-cache", "--no-cache")],
         cache: Cache::None,
-        about: "irjit, tier 0 with counters first, hot functions recompiled at -O2 in the background (no OSR yet)",
+        about: "irjit, tier 0 with counters first, hot functions recompiled at -O2 in the background, hot loops moved there by OSR",
+    },
+    EngineSpec {
+        name: "irjit-tier0",
+        runner: Runner::Irjit,
+        options: &["--tier=0", "--lazy=on"],
+        requires: &["--tier"],
+        if_supported: &[("--no-cache", "--no-cache")],
+        cache: Cache::None,
+        about: "irjit, tier 0 only: each function compiled at -O0 on its first call, no counters \
+                (the baseline of the counter overhead)",
+    },
+    EngineSpec {
+        name: "irjit-tier0-counters",
+        runner: Runner::Irjit,
+        options: &["--tier=adaptive", "--lazy=on", "--tier-threshold=4294967295"],
+        requires: &["--tier", "--tier-threshold"],
+        if_supported: &[("--no-cache", "--no-cache")],
+        cache: Cache::None,
+        about: "irjit, tier-0 code with its counters and OSR checks, but a threshold nothing \
+                reaches: what counting costs",
     },
     EngineSpec {
         name: "irjit-cache-cold",

@@ -98,6 +98,9 @@ pub fn markdown(r: &Results) -> String {
         time_table(&mut md, r, level, &ran, &unavailable);
     }
     for &level in &r.settings.levels {
+        counter_overhead(&mut md, r, level, &ran);
+    }
+    for &level in &r.settings.levels {
         rss_table(&mut md, r, level, &ran);
     }
     for &level in &r.settings.levels {
@@ -105,6 +108,46 @@ pub fn markdown(r: &Results) -> String {
     }
     failures(&mut md, r);
     md
+}
+
+/// Tier-0 code with counters against tier-0 code without, when both engines ran.
+fn counter_overhead(md: &mut String, r: &Results, level: Level, engines: &[&Engine]) {
+    let find = |name: &str| engines.iter().copied().find(|e| e.name == name);
+    let (Some(plain), Some(counted)) = (find("irjit-tier0"), find("irjit-tier0-counters")) else {
+        return;
+    };
+    let _ = writeln!(
+        md,
+        "\n## Counter overhead, -{level} bitcode\n\nMedian seconds of tier-0 code without counters \
+         (`irjit-tier0`) and with them (`irjit-tier0-counters`: entry and loop counters, OSR \
+         checks, nothing ever hot), and their ratio.\n\n| benchmark | tier 0 | tier 0 + counters | \
+         overhead |\n|---|---:|---:|---:|"
+    );
+    let mut ratios = Vec::new();
+    for b in r.benchmarks.iter().filter(|b| b.in_geomean) {
+        let time = |e: &Engine| r.cell(&b.name, level, e).and_then(|c| c.median());
+        let (Some(t0), Some(t1)) = (time(plain), time(counted)) else {
+            let _ = writeln!(md, "| {} | | | failed |", b.name);
+            continue;
+        };
+        ratios.push(t1 / t0);
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} |",
+            b.name,
+            seconds(t0),
+            seconds(t1),
+            ratio(t1 / t0)
+        );
+    }
+    if !ratios.is_empty() {
+        let _ = writeln!(
+            md,
+            "| **geomean** | | | **{}** ({} benchmarks) |",
+            ratio(crate::results::geometric_mean(&ratios)),
+            ratios.len()
+        );
+    }
 }
 
 fn header(md: &mut String, first: &str, engines: &[&Engine]) {

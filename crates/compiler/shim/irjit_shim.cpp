@@ -578,7 +578,7 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
 constexpr const char *LocalAttr = "irjit-local";
 
 // Callees of static callees' copies are imported down to this depth, whatever the unit options.
-constexpr unsigned PrivateImportDepth = 2;
+constexpr unsigned PrivateImportDepth = 4;
 
 // Whether a callee's body may be copied into another unit for inlining.
 bool importable(const Function &G, unsigned MaxSize) {
@@ -601,6 +601,36 @@ bool importable(const Function &G, unsigned MaxSize) {
 
 namespace {
 
+// Instructions of `G` and of the static functions it calls, down to `Levels` levels of calls
+// (those a private copy of G brings along, see declareImports); functions already in the unit
+// and those too big to import do not count.
+unsigned staticClosureSize(UnitBuilder &B, Function &G, unsigned Levels, unsigned MaxSize) {
+  SmallPtrSet<Function *, 16> Seen{&G};
+  SmallVector<std::pair<Function *, unsigned>, 16> Work{{&G, 0}};
+  unsigned Size = 0;
+  for (size_t W = 0; W < Work.size(); ++W) {
+    auto [H, Depth] = Work[W];
+    Size += H->getInstructionCount();
+    if (Depth + 1 >= Levels)
+      continue;
+    for (Instruction &I : instructions(*H)) {
+      auto *CB = dyn_cast<CallBase>(&I);
+      Function *C = CB ? CB->getCalledFunction() : nullptr;
+      if (!C || B.VMap.count(C) || !C->hasFnAttribute(LocalAttr) || !Seen.insert(C).second)
+        continue;
+      if (C->isDeclaration() || C->hasAvailableExternallyLinkage())
+        continue;
+      if (Error E = C->materialize()) {
+        consumeError(std::move(E));
+        continue;
+      }
+      if (importable(*C, MaxSize))
+        Work.push_back({C, Depth + 1});
+    }
+  }
+  return Size;
+}
+
 // Declares the small callees of `F` worth copying into its unit for inlining (as
 // available_externally, or as private copies for functions that were static), before F's body is
 // visited, so that F's calls map to the copies. Callees of imported callees are imported too,
@@ -612,13 +642,18 @@ void declareImports(UnitBuilder &B, Function &F, const IrjitUnitOptions &Opts,
   if (!Opts.MaxImports)
     return;
   unsigned Budget = Opts.ImportBudget;
-  SmallVector<std::pair<Function *, unsigned>, 32> Work{{&F, 0}};
+  struct Item {
+    Function *Caller;
+    unsigned Depth;
+    bool PrivateCopy;
+  };
+  SmallVector<Item, 32> Work{{&F, 0, false}};
   for (size_t W = 0; W < Work.size(); ++W) {
-    auto [Caller, Depth] = Work[W];
-    // A static callee's copy is likely inlined (see below), its calls then being the caller's:
-    // its callees come too, as a native build would have them at hand in the same file.
+    auto [Caller, Depth, PrivateCopy] = Work[W];
+    // A static callee's private copy is likely inlined (see below), its calls then being the
+    // caller's: its callees come too, as a native build would have them at hand in the same file.
     unsigned Limit = std::max(Opts.ImportDepth, 1u);
-    if (Depth > 0 && Caller->hasFnAttribute(LocalAttr))
+    if (PrivateCopy)
       Limit = std::max(Limit, PrivateImportDepth);
     if (Depth >= Limit)
       continue;
@@ -635,11 +670,14 @@ void declareImports(UnitBuilder &B, Function &F, const IrjitUnitOptions &Opts,
       }
       if (!importable(*G, std::min(Opts.ImportSize, Budget)))
         continue;
+      // A function that was static in its source gets a private copy: like a native build, the
+      // inliner then knows every call to it (and inlines a single call whatever its size). Only
+      // when its static callees fit too: inlined without them, it would call through stubs what
+      // its own unit inlines.
+      bool Private = G->hasFnAttribute(LocalAttr) &&
+                     staticClosureSize(B, *G, PrivateImportDepth - Depth, Opts.ImportSize) <= Budget;
       Budget -= G->getInstructionCount();
       stripDebugInfo(*G);
-      // A function that was static in its source gets a private copy: like a native build, the
-      // inliner then knows every call to it (and inlines a single call whatever its size).
-      bool Private = G->hasFnAttribute(LocalAttr);
       auto Linkage =
           Private ? GlobalValue::InternalLinkage : GlobalValue::AvailableExternallyLinkage;
       Function *NG = Function::Create(G->getFunctionType(), Linkage, G->getAddressSpace(),
@@ -654,7 +692,7 @@ void declareImports(UnitBuilder &B, Function &F, const IrjitUnitOptions &Opts,
       NG->setComdat(nullptr);
       B.VMap[G] = NG;
       Imports.push_back({G, NG});
-      Work.push_back({G, Depth + 1});
+      Work.push_back({G, Depth + 1, Private});
     }
   }
 }
