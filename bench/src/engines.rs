@@ -166,7 +166,7 @@ pub const ENGINES: &[EngineSpec] = &[
         requires: &["--cache-dir"],
         if_supported: &[],
         cache: Cache::Warm,
-        about: "irjit defaults with a code cache filled by an earlier run",
+        about: "irjit defaults with a code cache filled by an earlier run and `irjit aot --profile`",
     },
 ];
 

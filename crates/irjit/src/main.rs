@@ -6,15 +6,20 @@
 //!
 //! `irjit FILE ARGS...` with a bitcode file or a bundle is `irjit run FILE ARGS...`: that is how
 //! the kernel starts files registered with `irjit binfmt install`.
+//!
+//! `main` is the C library's entry, not Rust's (`no_main`): std's start-up finds the main
+//! thread's stack by reading `/proc/self/maps`, a tenth of a warm run of a small program. std
+//! still has the arguments (glibc hands them over), SIGPIPE keeps its default action, as in C
+//! tools, and stdout is flushed before returning.
+#![cfg_attr(not(test), no_main)]
 
 mod commands;
 mod exit;
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Run programs shipped as LLVM IR: lazily compiled, tiered, cached.
 #[derive(Parser, Debug)]
@@ -78,14 +83,12 @@ fn init_tracing(verbose: u8) {
 
 /// `irjit FILE ARGS...` → `irjit run FILE ARGS...` when FILE is no subcommand or option but a
 /// file holding bitcode or a bundle.
-fn with_implicit_run(mut args: Vec<OsString>) -> Vec<OsString> {
+fn with_implicit_run(command: &clap::Command, mut args: Vec<OsString>) -> Vec<OsString> {
     let Some(first) = args.get(1) else {
         return args;
     };
     let is_command = first.to_str().is_some_and(|s| {
-        s.starts_with('-')
-            || s == "help"
-            || Cli::command().get_subcommands().any(|c| c.get_name() == s)
+        s.starts_with('-') || s == "help" || command.get_subcommands().any(|c| c.get_name() == s)
     });
     let path = Path::new(first);
     if !is_command && path.is_file() && is_program_file(path) {
@@ -97,7 +100,7 @@ fn with_implicit_run(mut args: Vec<OsString>) -> Vec<OsString> {
 /// `irjit run [OPTIONS] PROGRAM ARGS...` → `irjit run [OPTIONS] -- PROGRAM ARGS...`: whatever
 /// follows the program is the program's, even `--help`, `-v` or `--` (a bundle's `#!` line
 /// makes the kernel start `irjit run ./APP ARGS...` with the user's arguments).
-fn program_args_verbatim(mut args: Vec<OsString>) -> Vec<OsString> {
+fn program_args_verbatim(command: &clap::Command, mut args: Vec<OsString>) -> Vec<OsString> {
     // The subcommand comes after global flags (-v), none of which takes a value.
     let Some(subcommand) = args
         .iter()
@@ -110,7 +113,6 @@ fn program_args_verbatim(mut args: Vec<OsString>) -> Vec<OsString> {
     if args[subcommand].to_str() != Some("run") {
         return args;
     }
-    let command = Cli::command();
     let run = command
         .find_subcommand("run")
         .expect("irjit has a run subcommand");
@@ -167,14 +169,39 @@ fn is_program_file(path: &Path) -> bool {
             || irjit_runtime::bundle::looks_like_bundle(path).unwrap_or(false))
 }
 
-fn main() -> ExitCode {
+/// The process entry, called by the C library's start-up code.
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    let code = irjit_main();
+    // std's start-up would have flushed stdout at exit; C's `exit` does not know that buffer.
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    code.into()
+}
+
+#[cfg_attr(test, allow(dead_code))]
+fn irjit_main() -> u8 {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("irjit: internal error: {info}");
         std::process::exit(exit::INTERNAL.into());
     }));
-    let cli = Cli::parse_from(program_args_verbatim(with_implicit_run(
-        std::env::args_os().collect(),
-    )));
+    // The command is built once (that costs as much as a warm run's linking).
+    let mut command = Cli::command();
+    let args = program_args_verbatim(
+        &command,
+        with_implicit_run(&command, std::env::args_os().collect()),
+    );
+    let cli = match Cli::from_arg_matches_mut(
+        &mut command
+            .try_get_matches_from_mut(args)
+            .unwrap_or_else(|e| e.exit()),
+    ) {
+        Ok(cli) => cli,
+        Err(e) => e.format(&mut command).exit(),
+    };
     init_tracing(cli.verbose);
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args),
@@ -188,7 +215,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("irjit: error: {error:#}");
-            ExitCode::from(exit::FAILURE)
+            exit::FAILURE
         }
     }
 }
@@ -199,7 +226,7 @@ mod tests {
 
     fn verbatim(line: &str) -> String {
         let args = line.split(' ').map(OsString::from).collect();
-        let out = program_args_verbatim(args);
+        let out = program_args_verbatim(&Cli::command(), args);
         out.iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect::<Vec<_>>()

@@ -681,6 +681,12 @@ impl Engine {
         }
         self.stats.tier2_compiles += 1;
         self.stats.tier2_time += compile_time;
+        tracing::debug!(
+            unit = self.unit_name(unit),
+            from_cache = compiled.from_store,
+            ms = compile_time.as_secs_f64() * 1e3,
+            "tier 2 ready"
+        );
         self.link_compiled(vec![compiled])
     }
 

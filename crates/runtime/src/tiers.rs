@@ -247,13 +247,22 @@ const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// Starts the thread that watches the counters (adaptive mode).
 pub(crate) fn start_poller(counters: Counters) {
+    // Allocated here: a thread's first `malloc` gives it an arena of its own (a 128 MiB
+    // reservation, trimmed), which short runs would pay for at start and at exit.
+    let mut queued = vec![false; counters.len];
+    let mut osr_queued = vec![
+        false;
+        if counters.osr.is_some() {
+            OSR_SITES_MAX as usize
+        } else {
+            0
+        }
+    ];
+    let mut heat = vec![0u64; counters.len];
     let spawned = std::thread::Builder::new()
         .name("irjit-tier-poll".to_string())
         .spawn(move || {
             crate::reclaim::register_runtime_thread();
-            let mut queued = vec![false; counters.len];
-            let mut osr_queued: Vec<bool> = Vec::new();
-            let mut heat = vec![0u64; counters.len];
             loop {
                 std::thread::sleep(POLL_INTERVAL);
                 for (unit, heat) in heat.iter_mut().enumerate() {
@@ -261,7 +270,6 @@ pub(crate) fn start_poller(counters: Counters) {
                 }
                 if let Some(osr) = counters.osr {
                     let used = OSR_SITES_USED.load(Ordering::Acquire);
-                    osr_queued.resize(used as usize, false);
                     for site in 0..used {
                         let count = osr.count(site).load(Ordering::Relaxed);
                         let unit = osr.unit(site).load(Ordering::Relaxed) as usize;

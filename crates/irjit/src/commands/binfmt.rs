@@ -6,7 +6,7 @@
 //! `irjit run FILE ARGS...` (see `main.rs`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::Command;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
@@ -66,7 +66,7 @@ enum Action {
 }
 
 /// Runs `irjit binfmt ...`.
-pub fn run(command: BinfmtCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: BinfmtCommand) -> anyhow::Result<u8> {
     let dir = Path::new(BINFMT_DIR);
     match command.action {
         Action::Install { interpreter } => {
@@ -100,13 +100,13 @@ pub fn run(command: BinfmtCommand) -> anyhow::Result<ExitCode> {
                     format.name, format.what
                 );
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(0)
         }
         Action::Uninstall => {
             require_root("uninstall")?;
             if !is_mounted(dir) {
                 println!("nothing to remove: binfmt_misc is not mounted on {BINFMT_DIR}");
-                return Ok(ExitCode::SUCCESS);
+                return Ok(0);
             }
             for format in &FORMATS {
                 let entry = dir.join(format.name);
@@ -117,7 +117,7 @@ pub fn run(command: BinfmtCommand) -> anyhow::Result<ExitCode> {
                     println!("{}: not registered", format.name);
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(0)
         }
         Action::Status => {
             if !is_mounted(dir) {
@@ -127,7 +127,7 @@ pub fn run(command: BinfmtCommand) -> anyhow::Result<ExitCode> {
                 for format in &FORMATS {
                     println!("{}: not registered", format.name);
                 }
-                return Ok(ExitCode::SUCCESS);
+                return Ok(0);
             }
             let enabled = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
             println!("binfmt_misc: mounted on {BINFMT_DIR}, {}", enabled.trim());
@@ -147,7 +147,7 @@ pub fn run(command: BinfmtCommand) -> anyhow::Result<ExitCode> {
                     Err(_) => println!("{}: not registered", format.name),
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(0)
         }
     }
 }

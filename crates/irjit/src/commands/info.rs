@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
@@ -34,7 +33,7 @@ pub struct InfoArgs {
 }
 
 /// Prints the report.
-pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: InfoArgs) -> anyhow::Result<u8> {
     let program = open_program(&args.program, &[], false)?;
     let library = CompilerLibrary::get()?;
     let size = std::fs::metadata(&args.program)
@@ -166,7 +165,7 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
     }
 
     print_cache(&args)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
 /// What the code cache holds for the program as `irjit run` would run it.

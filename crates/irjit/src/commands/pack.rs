@@ -1,7 +1,6 @@
 //! `irjit pack`: make a program bundle from a main module, library modules and bitcode archives.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
@@ -52,7 +51,7 @@ pub struct PackArgs {
 }
 
 /// Builds the bundle.
-pub fn run(args: PackArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: PackArgs) -> anyhow::Result<u8> {
     let interpreter = interpreter_line(&args)?;
     let inputs = pack::inputs(&args.main, &args.libraries)?;
     let library = CompilerLibrary::get()?;
@@ -137,7 +136,7 @@ pub fn run(args: PackArgs) -> anyhow::Result<ExitCode> {
         plan.unused_members.len(),
         plan.host_symbols.len()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
 /// The `#!` line without `#!`, or `None` for `--plain`.

@@ -2,7 +2,6 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -172,7 +171,7 @@ pub fn open_program(
 }
 
 /// Runs the program; returns only on failure (the program's exit ends the process).
-pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     let start = Instant::now();
     let ProgramFiles { spec, bundle } =
         open_program(&args.program, &args.extra_modules, !args.lazy)?;
