@@ -74,11 +74,12 @@ pub fn native(
         fail(&mut cell, reason, stderr_tail(&run.stderr), None, progress);
         return (cell, None);
     }
+    let wall = run.wall;
     let reference = Reference {
         exit: run.exit,
         stdout: run.stdout,
     };
-    time_cell(settings, &mut cell, None, &reference, progress);
+    time_cell(settings, &mut cell, None, wall, &reference, progress);
     (cell, Some(reference))
 }
 
@@ -153,7 +154,14 @@ pub fn cell(
             cache.to_string_lossy().into_owned(),
         ]
     });
-    time_cell(settings, &mut cell, prepare.as_deref(), reference, progress);
+    time_cell(
+        settings,
+        &mut cell,
+        prepare.as_deref(),
+        run.wall,
+        reference,
+        progress,
+    );
     cell
 }
 
@@ -182,6 +190,7 @@ fn time_cell(
     settings: &Settings,
     cell: &mut Cell,
     prepare: Option<&[String]>,
+    check_wall: Duration,
     reference: &Reference,
     progress: &Progress,
 ) {
@@ -198,7 +207,7 @@ fn time_cell(
         command: &cell.command,
         prepare,
         warmup: settings.warmup,
-        runs: settings.runs,
+        runs: timed_runs(settings.runs, check_wall),
         export: &export,
         output: &output,
         cwd: &settings.scratch,
@@ -368,6 +377,22 @@ impl Progress {
     }
 }
 
+/// A run shorter than this (the correctness run's wall time) is timed [`SHORT_RUNS`] times at
+/// least: a few runs of a program of a few milliseconds measure the machine's noise.
+pub const SHORT_RUN: Duration = Duration::from_millis(50);
+
+/// See [`SHORT_RUN`]: at most 5 s of timed runs.
+pub const SHORT_RUNS: u32 = 100;
+
+/// hyperfine `--runs` for a cell whose correctness run took `check_wall`.
+fn timed_runs(runs: u32, check_wall: Duration) -> u32 {
+    if check_wall < SHORT_RUN {
+        runs.max(SHORT_RUNS)
+    } else {
+        runs
+    }
+}
+
 /// `irjit aot --profile --cache-dir DIR PROGRAM.bc`: the profile's hot set at tier 2.
 fn aot_command(irjit: &Path, built: &Built, level: Level, cache: &Path) -> Vec<String> {
     vec![
@@ -383,6 +408,13 @@ fn aot_command(irjit: &Path, built: &Built, level: Level, cache: &Path) -> Vec<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_programs_get_many_timed_runs() {
+        assert_eq!(timed_runs(3, Duration::from_millis(2)), SHORT_RUNS);
+        assert_eq!(timed_runs(3, Duration::from_millis(400)), 3);
+        assert_eq!(timed_runs(500, Duration::from_millis(2)), 500);
+    }
 
     #[test]
     fn names_the_first_different_line() {

@@ -30,13 +30,16 @@ pub fn markdown(r: &Results) -> String {
     let _ = writeln!(
         md,
         "- Timing: per cell, a correctness run (also the warm-up and the peak RSS), {}then hyperfine: \
-         {} timed run(s); cells show the median. Per-run timeout {} s.",
+         {} timed run(s), at least {} for a program whose correctness run took under {} ms; cells \
+         show the median. Per-run timeout {} s.",
         if r.settings.warmup > 0 {
             format!("{} more warm-up run(s), ", r.settings.warmup)
         } else {
             String::new()
         },
         r.settings.runs,
+        crate::measure::SHORT_RUNS,
+        crate::measure::SHORT_RUN.as_millis(),
         r.settings.timeout_s
     );
     if r.settings.jobs > 1 {
