@@ -10,6 +10,7 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
@@ -310,25 +311,94 @@ namespace {
 // agree on the continuation's signature: the live values in a fixed order (arguments, then
 // instructions in function order; the header's phis among them).
 
+// Whether every use of `C` (a block address, or a constant built from one) ends in the
+// initializer of a constant global variable: a dispatch table, as interpreters written with
+// computed gotos have (`static const void *const table[] = {&&op_add, ...}`). The unit that owns
+// such a table (see the splitter) and each OSR continuation have a table of their own, naming
+// their own blocks.
+bool onlyInConstantTables(const Constant *C) {
+  for (const User *U : C->users()) {
+    if (auto *GV = dyn_cast<GlobalVariable>(U)) {
+      if (!GV->isConstant())
+        return false;
+      continue;
+    }
+    auto *CU = dyn_cast<Constant>(U);
+    if (!CU || !onlyInConstantTables(CU))
+      return false;
+  }
+  return true;
+}
+
+// Whether `V` may hold an address read from one of F's dispatch tables (through phis, selects,
+// casts and address arithmetic): a block address of the code that computed it. Tier-0 code and
+// its continuation read their own tables; such a value crossing from one to the other would
+// jump back into the tier-0 function's blocks with the continuation's frame.
+bool fromBlockTable(const Value *V, const Function &F, SmallPtrSetImpl<const Value *> &Seen) {
+  if (!Seen.insert(V).second)
+    return false;
+  if (auto *BA = dyn_cast<BlockAddress>(V))
+    return BA->getFunction() == &F;
+  if (auto *L = dyn_cast<LoadInst>(V)) {
+    auto *GV = dyn_cast<GlobalVariable>(getUnderlyingObject(L->getPointerOperand()));
+    if (!GV || !GV->hasInitializer())
+      return false;
+    SmallVector<const Constant *, 8> Work{GV->getInitializer()};
+    while (!Work.empty()) {
+      const Constant *C = Work.pop_back_val();
+      if (auto *BA = dyn_cast<BlockAddress>(C); BA && BA->getFunction() == &F)
+        return true;
+      for (const Use &Op : C->operands())
+        if (auto *OC = dyn_cast<Constant>(Op.get()); OC && !isa<GlobalValue>(OC))
+          Work.push_back(OC);
+    }
+    return false;
+  }
+  if (isa<PHINode>(V) || isa<SelectInst>(V) || isa<CastInst>(V) || isa<GEPOperator>(V)) {
+    for (const Value *Op : cast<User>(V)->operands())
+      if (fromBlockTable(Op, F, Seen))
+        return true;
+  }
+  return false;
+}
+
 // Whether a function's loops can be entered from the middle: no setjmp (a second return into
-// the tier-0 frame), no block addresses, no musttail (the continuation's prototype differs), no
-// frame games whose values would mean the tier-0 frame. (Saved stack pointers are refused per
-// site: see osrLiveValues.)
+// the tier-0 frame), no block addresses but in constant dispatch tables (see
+// onlyInConstantTables) and no such address stored or handed to a call, no asm goto, no musttail
+// (the continuation's prototype differs), no frame games whose values would mean the tier-0
+// frame. (Saved stack pointers and block addresses live at a loop header are refused per site:
+// see osrSites.)
 bool osrFunctionEligible(const Function &F) {
   if (F.hasFnAttribute(Attribute::Naked) || F.isPresplitCoroutine())
     return false;
   for (const Argument &A : F.args())
     if (A.hasInAllocaAttr() || A.hasPreallocatedAttr() || A.hasSwiftErrorAttr())
       return false;
+  bool Tables = false;
   for (const BasicBlock &BB : F) {
-    if (BB.hasAddressTaken())
-      return false;
+    if (BB.hasAddressTaken()) {
+      const BlockAddress *BA = BlockAddress::lookup(&BB);
+      if (BA && !onlyInConstantTables(BA))
+        return false;
+      Tables = true;
+    }
     const Instruction *T = BB.getTerminator();
-    if (!T || isa<IndirectBrInst>(T) || isa<CallBrInst>(T))
+    if (!T || isa<CallBrInst>(T))
       return false;
     if (BB.isEHPad() && !BB.isLandingPad())
       return false;
+  }
+  for (const BasicBlock &BB : F) {
     for (const Instruction &I : BB) {
+      if (Tables) {
+        SmallPtrSet<const Value *, 8> Seen;
+        if (auto *St = dyn_cast<StoreInst>(&I); St && fromBlockTable(St->getValueOperand(), F, Seen))
+          return false;
+        if (auto *Call = dyn_cast<CallBase>(&I))
+          for (const Value *Arg : Call->args())
+            if (Seen.clear(), fromBlockTable(Arg, F, Seen))
+              return false;
+      }
       auto *CB = dyn_cast<CallBase>(&I);
       if (!CB)
         continue;
@@ -428,7 +498,9 @@ bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT, std::vector<Va
       for (const Instruction &I : *B)
         if (auto *II = dyn_cast<IntrinsicInst>(&I); II && II->getIntrinsicID() == Intrinsic::vastart)
           return false;
-  return Live.size() <= 250;
+  // Each live value is an argument of the transfer call. An interpreter's dispatch loop at -O0
+  // has hundreds of variables live at its header (Lua's luaV_execute: 428), all passed by address.
+  return Live.size() <= 1000;
 }
 
 std::vector<OsrSite> osrSites(Function &F, DominatorTree &DT, LoopInfo &LI) {
@@ -438,6 +510,11 @@ std::vector<OsrSite> osrSites(Function &F, DominatorTree &DT, LoopInfo &LI) {
     OsrSite S{L->getHeader(), {}, FunctionOk};
     if (S.Eligible)
       S.Eligible = osrLiveValues(F, S.Header, DT, S.Live);
+    for (const Value *V : S.Live) {
+      SmallPtrSet<const Value *, 8> Seen;
+      if (S.Eligible && fromBlockTable(V, F, Seen))
+        S.Eligible = false;
+    }
     if (!S.Eligible)
       S.Live.clear();
     Sites.push_back(std::move(S));
@@ -751,6 +828,7 @@ void cloneBody(UnitBuilder &B, Function &From, Function &To) {
 // promotes to registers; the others keep their identity (their tier-0 frame stays alive below the
 // continuation, which returns into it). The code before the loop becomes unreachable and goes.
 LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, unsigned Site,
+                                   ArrayRef<GlobalVariable *> Owned,
                                    const IrjitUnitOptions &Opts, char **err) {
   LLVMContext &C = Src.getContext();
   DominatorTree DT(F);
@@ -767,8 +845,20 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, unsigned Site,
   copyModuleHeader(Src, *Dst);
   UnitBuilder B(Src, *Dst);
   B.declare(&F);
+  // The variables living with F (their initializers name its blocks: dispatch tables, constant
+  // as osrFunctionEligible requires) get private copies naming the continuation's blocks.
+  SmallVector<GlobalVariable *, 2> Tables;
+  for (GlobalVariable *V : Owned) {
+    GlobalVariable *NV = B.defineVariableShell(*V);
+    NV->setLinkage(GlobalValue::PrivateLinkage);
+    NV->setVisibility(GlobalValue::DefaultVisibility);
+    NV->setComdat(nullptr);
+    Tables.push_back(NV);
+  }
   SmallVector<std::pair<Function *, Function *>, 8> Imports;
   declareImports(B, F, Opts, Imports);
+  for (GlobalVariable *V : Owned)
+    B.visitConstant(V->getInitializer());
   B.visitFunctionBody(F);
   for (auto [G, NG] : Imports)
     B.visitFunctionBody(*G);
@@ -846,6 +936,16 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, unsigned Site,
         SSA.RewriteUse(*U);
     }
   }
+  // The tables' block addresses map to the continuation's blocks (F itself stays a declaration
+  // for its other uses: calls and its address). Before unreachable blocks go, so that an
+  // address of one of them becomes the constant LLVM leaves for a deleted block.
+  if (!Tables.empty()) {
+    Value *Decl = B.VMap[&F];
+    B.VMap[&F] = NF;
+    for (unsigned I = 0; I < Owned.size(); ++I)
+      Tables[I]->setInitializer(MapValue(Owned[I]->getInitializer(), B.VMap));
+    B.VMap[&F] = Decl;
+  }
   removeUnreachableBlocks(*NF);
   for (auto [G, NG] : Imports)
     cloneBody(B, *G, *NG);
@@ -868,8 +968,12 @@ LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValue
     return nullptr;
   }
   stripDebugInfo(F);
-  if (Opts->OsrEntry)
-    return buildOsrContinuation(Src, F, Opts->OsrEntry - 1, *Opts, err);
+  if (Opts->OsrEntry) {
+    SmallVector<GlobalVariable *, 2> OwnedVars;
+    for (unsigned I = 0; I < NumOwned; ++I)
+      OwnedVars.push_back(unwrap<GlobalVariable>(Owned[I]));
+    return buildOsrContinuation(Src, F, Opts->OsrEntry - 1, OwnedVars, *Opts, err);
+  }
 
   auto Dst = std::make_unique<Module>(F.getName(), Src.getContext());
   copyModuleHeader(Src, *Dst);

@@ -184,10 +184,39 @@ enum Job {
     Osr(u32),
 }
 
+/// The jobs: hot loop sites and hot functions in two lines, served in turn.
+///
+/// A hot loop site means a call is running tier-0 code right now and will until its continuation
+/// is ready, which is worth more than faster next calls of a hot function; but a program with
+/// many loops must not keep its functions in tier 0 for that. So the compile threads take one
+/// job from each line in turn (either, when the other is empty).
 #[derive(Default)]
 struct QueueState {
-    hot: VecDeque<Job>,
+    loops: VecDeque<Job>,
+    functions: VecDeque<Job>,
+    /// The line the last job came from was `loops`.
+    last_was_loop: bool,
     started: bool,
+}
+
+impl QueueState {
+    fn pop(&mut self) -> Option<Job> {
+        let job = if self.last_was_loop {
+            self.functions
+                .pop_front()
+                .or_else(|| self.loops.pop_front())
+        } else {
+            self.loops
+                .pop_front()
+                .or_else(|| self.functions.pop_front())
+        }?;
+        self.last_was_loop = matches!(job, Job::Osr(_));
+        Some(job)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.loops.is_empty() && self.functions.is_empty()
+    }
 }
 
 static QUEUE: AtomicPtr<Queue> = AtomicPtr::new(std::ptr::null_mut());
@@ -307,7 +336,10 @@ pub(crate) fn notify_hot(unit: u32) {
 fn push(job: Job) {
     let q = queue();
     let mut state = q.state.lock();
-    state.hot.push_back(job);
+    match job {
+        Job::Osr(_) => state.loops.push_back(job),
+        Job::TierUp(_) => state.functions.push_back(job),
+    }
     if !state.started {
         state.started = true;
         drop(state);
@@ -350,7 +382,7 @@ fn tier2_thread(factory: CompilerFactory) {
         let job = {
             let mut state = q.state.lock();
             loop {
-                if let Some(job) = state.hot.pop_front() {
+                if let Some(job) = state.pop() {
                     break job;
                 }
                 q.wake.wait(&mut state);
@@ -422,7 +454,7 @@ fn tier2_thread(factory: CompilerFactory) {
             }
         }
         // Reclaim in bursts of 64 KiB, and whenever the queue runs dry.
-        let idle = q.state.lock().hot.is_empty();
+        let idle = q.state.lock().is_empty();
         engine.reclaim_if_due(idle);
         engine.persist_cache_if_due();
         if matches!(job, Job::TierUp(_)) && engine.wants_another_tier_up(unit) {

@@ -193,11 +193,46 @@ fn stress_tierup(program: &'static str) -> Result<(), Failed> {
     Ok(())
 }
 
+/// Lua's dispatch loop (computed gotos through a constant table, hundreds of variables live at
+/// its loop headers) moves to optimized code by OSR while the script runs in one call of
+/// `luaV_execute`; the output stays native's. The continuation needs a core for a second or two:
+/// a run that ends before it is ready is tried again, twice at most.
+fn lua_osr_interpreter_loop() -> Result<(), Failed> {
+    let out = built()?;
+    let script = support::repo_root().join("tests/real/lua/workload.lua");
+    let args = vec![script.to_string_lossy().into_owned(), "4".to_string()];
+    let want = run(out.join("lua/lua-native"), &args, &[])?;
+    let irjit_args = ["--tier=adaptive", "--tier-threshold=50", "--no-cache"].map(String::from);
+    for attempt in 1..=3 {
+        let got = run_env(
+            out.join("lua/lua-O0.bc"),
+            &args,
+            &irjit_args,
+            &[("IRJIT_LOG", "irjit_runtime=debug")],
+        )?;
+        // stderr holds irjit's log: status and stdout are compared.
+        let log = String::from_utf8_lossy(&got.stderr);
+        let got = Outcome {
+            stderr: want.stderr.clone(),
+            ..got
+        };
+        support::compare("lua, OSR of luaV_execute", &want, &got)?;
+        if log.contains("luaV_execute.irjit.osr.") {
+            return Ok(());
+        }
+        if attempt == 3 {
+            return Err("no OSR continuation of luaV_execute got ready in 3 runs".into());
+        }
+    }
+    unreachable!()
+}
+
 pub fn trials() -> Vec<Trial> {
     vec![
         Trial::test("real::lua::bc_O0", || lua("O0")),
         Trial::test("real::lua::bc_O2", || lua("O2")),
         Trial::test("real::lua::modules", lua_modules),
+        Trial::test("real::lua::osr_interpreter_loop", lua_osr_interpreter_loop),
         Trial::test("real::sqlite::bc_O0", || sqlite("O0")),
         Trial::test("real::sqlite::bc_O2", || sqlite("O2")),
         Trial::test("real::sqlite::extra_module", sqlite_extra_module),
