@@ -430,6 +430,82 @@ struct OsrSite {
   bool Eligible;
 };
 
+// The variables of a function's entry block (static allocas) that tier-0 code with OSR sites
+// keeps in one block of its frame, at fixed offsets: a transfer then passes the block's address
+// instead of one address per variable (an interpreter loop at -O0 has hundreds live at its
+// header), and the continuation finds each variable at its offset. Both sides lay the block out
+// from the same IR, in the order of the entry block.
+struct OsrFrame {
+  DenseMap<const Value *, uint64_t> Offset;
+  uint64_t Size = 0;
+  Align Alignment;
+
+  bool holds(const Value *V) const { return Offset.count(V) != 0; }
+};
+
+OsrFrame osrFrame(Function &F) {
+  OsrFrame Frame;
+  const DataLayout &DL = F.getParent()->getDataLayout();
+  for (Instruction &I : F.getEntryBlock()) {
+    auto *AI = dyn_cast<AllocaInst>(&I);
+    if (!AI || !AI->isStaticAlloca() || AI->isSwiftError() || AI->isUsedWithInAlloca() ||
+        AI->getAddressSpace() != DL.getAllocaAddrSpace())
+      continue;
+    uint64_t Count = cast<ConstantInt>(AI->getArraySize())->getZExtValue();
+    uint64_t Bytes = DL.getTypeAllocSize(AI->getAllocatedType()).getFixedValue() * Count;
+    Frame.Size = alignTo(Frame.Size, AI->getAlign());
+    Frame.Offset[AI] = Frame.Size;
+    // Distinct variables keep distinct addresses, even empty ones.
+    Frame.Size += std::max<uint64_t>(Bytes, 1);
+    Frame.Alignment = std::max(Frame.Alignment, AI->getAlign());
+  }
+  return Frame;
+}
+
+// The continuation's parameters for site `S`: the frame block's address first when one of its
+// variables is live there (a null entry stands for it), then the other live values in order.
+SmallVector<Value *, 16> osrParams(const OsrSite &S, const OsrFrame &Frame) {
+  SmallVector<Value *, 16> Params;
+  if (llvm::any_of(S.Live, [&](Value *V) { return Frame.holds(V); }))
+    Params.push_back(nullptr);
+  for (Value *V : S.Live)
+    if (!Frame.holds(V))
+      Params.push_back(V);
+  return Params;
+}
+
+// Tier-0 code: moves the variables of `Frame` into one block at the top of the entry block
+// (`Block`). Each use gets its own address computation next to it (-O0 instruction selection
+// folds a constant offset from a frame object into the access only within a block).
+void mergeFrame(Function &F, const OsrFrame &Frame, AllocaInst *Block) {
+  LLVMContext &C = F.getContext();
+  Type *I8 = Type::getInt8Ty(C);
+  SmallVector<AllocaInst *, 32> Merged;
+  for (Instruction &I : F.getEntryBlock())
+    if (auto *AI = dyn_cast<AllocaInst>(&I); AI && Frame.holds(AI))
+      Merged.push_back(AI);
+  for (AllocaInst *AI : Merged) {
+    uint64_t Offset = Frame.Offset.lookup(AI);
+    SmallVector<Use *, 16> Uses;
+    for (Use &U : AI->uses())
+      Uses.push_back(&U);
+    for (Use *U : Uses) {
+      auto *User = cast<Instruction>(U->getUser());
+      // Lifetime markers only help stack colouring, which -O0 does not do.
+      if (auto *II = dyn_cast<IntrinsicInst>(User); II && II->isLifetimeStartOrEnd()) {
+        II->eraseFromParent();
+        continue;
+      }
+      Instruction *At = User;
+      if (auto *P = dyn_cast<PHINode>(User))
+        At = P->getIncomingBlock(*U)->getTerminator();
+      U->set(GetElementPtrInst::CreateInBounds(I8, Block, {ConstantInt::get(Type::getInt64Ty(C), Offset)},
+                                               AI->getName() + ".f", At));
+    }
+    AI->eraseFromParent();
+  }
+}
+
 // The values a continuation entered at `H` needs: the header's phis, and the arguments and
 // instructions defined in blocks strictly dominating `H` that have a use in a block reachable
 // from `H` (a superset of the live values; a value redefined later on an outer loop's path is
@@ -498,14 +574,13 @@ bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT, std::vector<Va
       for (const Instruction &I : *B)
         if (auto *II = dyn_cast<IntrinsicInst>(&I); II && II->getIntrinsicID() == Intrinsic::vastart)
           return false;
-  // Each live value is an argument of the transfer call. An interpreter's dispatch loop at -O0
-  // has hundreds of variables live at its header (Lua's luaV_execute: 428), all passed by address.
-  return Live.size() <= 1000;
+  return true;
 }
 
 std::vector<OsrSite> osrSites(Function &F, DominatorTree &DT, LoopInfo &LI) {
   std::vector<OsrSite> Sites;
   bool FunctionOk = osrFunctionEligible(F);
+  OsrFrame Frame = osrFrame(F);
   for (Loop *L : LI.getLoopsInPreorder()) {
     OsrSite S{L->getHeader(), {}, FunctionOk};
     if (S.Eligible)
@@ -515,6 +590,9 @@ std::vector<OsrSite> osrSites(Function &F, DominatorTree &DT, LoopInfo &LI) {
       if (S.Eligible && fromBlockTable(V, F, Seen))
         S.Eligible = false;
     }
+    // Each parameter is an argument of the transfer call.
+    if (S.Eligible && osrParams(S, Frame).size() > 250)
+      S.Eligible = false;
     if (!S.Eligible)
       S.Live.clear();
     Sites.push_back(std::move(S));
@@ -566,8 +644,8 @@ bool derivedLive(const Value *AI, const DenseMap<const Value *, unsigned> &Live)
 //   if (record.continuation != null) return record.continuation(live values...)
 //
 // The runtime polls the counts, has hot sites' continuations compiled, and stores their address.
-void instrumentOsrSite(Function &F, OsrSite &S, unsigned Index, GlobalVariable *Sites,
-                       StructType *RecordTy) {
+void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Args, unsigned Index,
+                       GlobalVariable *Sites, StructType *RecordTy) {
   LLVMContext &C = F.getContext();
   Type *I32 = Type::getInt32Ty(C);
   PointerType *Ptr = PointerType::getUnqual(C);
@@ -584,10 +662,10 @@ void instrumentOsrSite(Function &F, OsrSite &S, unsigned Index, GlobalVariable *
   BasicBlock *Transfer = BasicBlock::Create(C, H->getName() + ".osr", &F);
   IRBuilder<> TB(Transfer);
   SmallVector<Type *, 16> Types;
-  for (Value *V : S.Live)
+  for (Value *V : Args)
     Types.push_back(V->getType());
   FunctionType *ContTy = FunctionType::get(F.getReturnType(), Types, false);
-  CallInst *Call = TB.CreateCall(ContTy, Target, S.Live);
+  CallInst *Call = TB.CreateCall(ContTy, Target, Args);
   if (F.getReturnType()->isVoidTy())
     TB.CreateRetVoid();
   else
@@ -632,6 +710,8 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
     if (!Site && At != L->getHeader()->end())
       Points.push_back(&*At);
   }
+  OsrFrame Frame;
+  AllocaInst *Block = nullptr;
   if (Osr) {
     PointerType *Ptr = PointerType::getUnqual(C);
     StructType *RecordTy = StructType::get(C, {Ptr, I32, I32});
@@ -639,15 +719,31 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
         M.getOrInsertGlobal("__irjit_osr_sites", ArrayType::get(RecordTy, 0)));
     SitesGV->setVisibility(GlobalValue::HiddenVisibility);
     SitesGV->setDSOLocal(true);
-    for (unsigned I = 0; I < Sites.size(); ++I)
-      if (Sites[I].Eligible)
-        instrumentOsrSite(F, Sites[I], I, SitesGV, RecordTy);
+    // The variables go into one frame block (see OsrFrame) once the transfers pass its address.
+    Frame = osrFrame(F);
+    bool AnyEligible = llvm::any_of(Sites, [](const OsrSite &S) { return S.Eligible; });
+    if (AnyEligible && !Frame.Offset.empty()) {
+      Block = new AllocaInst(ArrayType::get(Type::getInt8Ty(C), Frame.Size),
+                             M.getDataLayout().getAllocaAddrSpace(), nullptr, Frame.Alignment,
+                             "irjit.frame", &*F.getEntryBlock().getFirstInsertionPt());
+    }
+    for (unsigned I = 0; I < Sites.size(); ++I) {
+      if (!Sites[I].Eligible)
+        continue;
+      SmallVector<Value *, 16> Args = osrParams(Sites[I], Frame);
+      if (!Args.empty() && !Args.front())
+        Args.front() = Block;
+      instrumentOsrSite(F, Sites[I], Args, I, SitesGV, RecordTy);
+    }
   }
   for (Instruction *At : Points) {
     IRBuilder<> IRB(At);
     IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, Counters), ConstantInt::get(I32, 1)),
                     Counters);
   }
+  // Last: it erases lifetime markers, which may be among the insertion points above.
+  if (Block)
+    mergeFrame(F, Frame, Block);
 }
 
 // The string attribute the splitter gives functions that were static (internal or private) in
@@ -867,19 +963,26 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, unsigned Site,
     return nullptr;
   }
 
+  // The parameters (see osrParams): the tier-0 frame block first if used, then the other live
+  // values; `Position` numbers the live values (for derivedLive), `Param` the parameters.
+  OsrFrame Frame = osrFrame(F);
+  SmallVector<Value *, 16> Params = osrParams(S, Frame);
   SmallVector<Type *, 16> Types;
-  DenseMap<const Value *, unsigned> Position;
-  for (Value *V : S.Live) {
-    Position[V] = Types.size();
-    Types.push_back(V->getType());
+  DenseMap<const Value *, unsigned> Position, Param;
+  for (Value *V : S.Live)
+    Position[V] = Position.size();
+  for (Value *V : Params) {
+    if (V)
+      Param[V] = Types.size();
+    Types.push_back(V ? V->getType() : PointerType::getUnqual(C));
   }
   FunctionType *ContTy = FunctionType::get(F.getReturnType(), Types, false);
   Function *NF = Function::Create(ContTy, GlobalValue::ExternalLinkage, F.getAddressSpace(), Name,
                                   Dst.get());
   for (Argument &A : F.args()) {
-    auto It = Position.find(&A);
-    B.VMap[&A] = It != Position.end() ? static_cast<Value *>(NF->getArg(It->second))
-                                      : PoisonValue::get(A.getType());
+    auto It = Param.find(&A);
+    B.VMap[&A] = It != Param.end() ? static_cast<Value *>(NF->getArg(It->second))
+                                   : PoisonValue::get(A.getType());
   }
   SmallVector<ReturnInst *, 8> Returns;
   CloneFunctionInto(NF, &F, B.VMap, CloneFunctionChangeType::DifferentModule, Returns);
@@ -897,17 +1000,20 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, unsigned Site,
   // The edge into the header exists before any SSA rewriting, which must see it.
   IRBuilder<> EB(BranchInst::Create(Header, Entry));
   const DataLayout &DL = Dst->getDataLayout();
+  for (unsigned I = 0; I < Params.size(); ++I)
+    NF->getArg(I)->setName(Params[I] ? Params[I]->getName() + ".osr" : "frame.osr");
   // The header's phis first: SSAUpdater takes a block's predecessors from its phis.
-  for (unsigned I = 0; I < S.Live.size(); ++I) {
-    NF->getArg(I)->setName(S.Live[I]->getName() + ".osr");
-    if (auto *P = dyn_cast<PHINode>(S.Live[I]); P && P->getParent() == S.Header)
-      cast<PHINode>(B.VMap[P])->addIncoming(NF->getArg(I), Entry);
-  }
-  for (unsigned I = 0; I < S.Live.size(); ++I) {
-    Value *V = S.Live[I];
-    Argument *In = NF->getArg(I);
+  for (Value *V : S.Live)
+    if (auto *P = dyn_cast<PHINode>(V); P && P->getParent() == S.Header)
+      cast<PHINode>(B.VMap[P])->addIncoming(NF->getArg(Param.lookup(P)), Entry);
+  for (Value *V : S.Live) {
     if (isa<Argument>(V) || (isa<PHINode>(V) && cast<PHINode>(V)->getParent() == S.Header))
       continue;
+    // A variable of the frame block is at its offset from the block's address.
+    Value *In = Frame.holds(V)
+                    ? EB.CreateConstInBoundsGEP1_64(Type::getInt8Ty(C), NF->getArg(0),
+                                                    Frame.Offset.lookup(V), V->getName() + ".osr")
+                    : static_cast<Value *>(NF->getArg(Param.lookup(V)));
     auto *Def = cast<Instruction>(B.VMap[V]);
     Value *Value = In;
     auto *AI = dyn_cast<AllocaInst>(V);

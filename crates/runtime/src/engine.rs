@@ -486,10 +486,22 @@ impl Engine {
     /// nothing to do.
     pub fn begin_osr(&mut self, site: u32) -> Option<(UnitId, CompileRequest)> {
         let osr = self.osr.as_mut()?;
-        let state = osr.sites.get_mut(site as usize)?;
+        let state = osr.sites.get(site as usize)?;
         if state.busy || state.done {
             return None;
         }
+        // One continuation per function: the sites of a loop nest tend to get hot together (an
+        // interpreter's dispatch loops all at once), and the first continuation, of the
+        // outermost hot loop (sites are queued in loop preorder), is where the tier-0 call goes.
+        let unit = state.unit;
+        if osr
+            .sites
+            .iter()
+            .any(|other| other.unit == unit && (other.busy || other.done))
+        {
+            return None;
+        }
+        let state = &mut osr.sites[site as usize];
         state.busy = true;
         Some((
             state.unit,
