@@ -21,9 +21,12 @@ use std::path::Path;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-/// Run programs shipped as LLVM IR: lazily compiled, tiered, cached.
+/// What `irjit --help` says first.
+const ABOUT: &str = "Run programs shipped as LLVM IR: lazily compiled, tiered, cached.";
+
+/// The command line.
 #[derive(Parser, Debug)]
-#[command(name = "irjit", version, about, propagate_version = true)]
+#[command(name = "irjit", version, about = ABOUT, propagate_version = true)]
 struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace); IRJIT_LOG takes a filter too.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -31,6 +34,46 @@ struct Cli {
 
     #[command(subcommand)]
     command: Command,
+}
+
+/// The command line of `irjit run` alone, as [`Cli`] defines it: building the arguments of every
+/// subcommand costs a tenth of a warm run of a small program, so `run` builds only its own.
+#[derive(Parser, Debug)]
+#[command(name = "irjit", version, about = ABOUT, propagate_version = true)]
+struct RunCli {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); IRJIT_LOG takes a filter too.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: RunOnly,
+}
+
+/// [`Command::Run`] alone.
+#[derive(Subcommand, Debug)]
+enum RunOnly {
+    /// Run a program: a bundle, LLVM bitcode (.bc) or textual IR (.ll).
+    Run(commands::run::RunArgs),
+}
+
+/// The subcommands' names (a test checks them against [`Command`]).
+const SUBCOMMANDS: [&str; 6] = ["run", "pack", "info", "binfmt", "cache", "aot"];
+
+/// Parses `args` with `command` (made by `T::command()`), exiting as clap does on errors, help
+/// and version requests.
+fn parse<T: FromArgMatches>(mut command: clap::Command, args: Vec<OsString>) -> T {
+    let mut matches = command
+        .try_get_matches_from_mut(args)
+        .unwrap_or_else(|e| e.exit());
+    T::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut command).exit())
+}
+
+/// Where the subcommand is: after global flags (-v), none of which takes a value.
+fn subcommand_index(args: &[OsString]) -> Option<usize> {
+    args.iter()
+        .skip(1)
+        .position(|a| !a.to_string_lossy().starts_with('-'))
+        .map(|p| p + 1)
 }
 
 #[derive(Subcommand, Debug)]
@@ -83,13 +126,13 @@ fn init_tracing(verbose: u8) {
 
 /// `irjit FILE ARGS...` → `irjit run FILE ARGS...` when FILE is no subcommand or option but a
 /// file holding bitcode or a bundle.
-fn with_implicit_run(command: &clap::Command, mut args: Vec<OsString>) -> Vec<OsString> {
+fn with_implicit_run(mut args: Vec<OsString>) -> Vec<OsString> {
     let Some(first) = args.get(1) else {
         return args;
     };
-    let is_command = first.to_str().is_some_and(|s| {
-        s.starts_with('-') || s == "help" || command.get_subcommands().any(|c| c.get_name() == s)
-    });
+    let is_command = first
+        .to_str()
+        .is_some_and(|s| s.starts_with('-') || s == "help" || SUBCOMMANDS.contains(&s));
     let path = Path::new(first);
     if !is_command && path.is_file() && is_program_file(path) {
         args.insert(1, OsString::from("run"));
@@ -101,13 +144,7 @@ fn with_implicit_run(command: &clap::Command, mut args: Vec<OsString>) -> Vec<Os
 /// follows the program is the program's, even `--help`, `-v` or `--` (a bundle's `#!` line
 /// makes the kernel start `irjit run ./APP ARGS...` with the user's arguments).
 fn program_args_verbatim(command: &clap::Command, mut args: Vec<OsString>) -> Vec<OsString> {
-    // The subcommand comes after global flags (-v), none of which takes a value.
-    let Some(subcommand) = args
-        .iter()
-        .skip(1)
-        .position(|a| !a.to_string_lossy().starts_with('-'))
-        .map(|p| p + 1)
-    else {
+    let Some(subcommand) = subcommand_index(&args) else {
         return args;
     };
     if args[subcommand].to_str() != Some("run") {
@@ -188,22 +225,21 @@ fn irjit_main() -> u8 {
         eprintln!("irjit: internal error: {info}");
         std::process::exit(exit::INTERNAL.into());
     }));
-    // The command is built once (that costs as much as a warm run's linking).
-    let mut command = Cli::command();
-    let args = program_args_verbatim(
-        &command,
-        with_implicit_run(&command, std::env::args_os().collect()),
-    );
-    let cli = match Cli::from_arg_matches_mut(
-        &mut command
-            .try_get_matches_from_mut(args)
-            .unwrap_or_else(|e| e.exit()),
-    ) {
-        Ok(cli) => cli,
-        Err(e) => e.format(&mut command).exit(),
+    let args = with_implicit_run(std::env::args_os().collect());
+    let is_run = subcommand_index(&args).is_some_and(|i| args[i].to_str() == Some("run"));
+    // Each command is built once: that costs as much as a warm run's linking.
+    let (verbose, command) = if is_run {
+        let command = RunCli::command();
+        let args = program_args_verbatim(&command, args);
+        let cli: RunCli = parse(command, args);
+        let RunOnly::Run(args) = cli.command;
+        (cli.verbose, Command::Run(args))
+    } else {
+        let cli: Cli = parse(Cli::command(), args);
+        (cli.verbose, cli.command)
     };
-    init_tracing(cli.verbose);
-    let result = match cli.command {
+    init_tracing(verbose);
+    let result = match command {
         Command::Run(args) => commands::run::run(args),
         Command::Pack(args) => commands::pack::run(args),
         Command::Info(args) => commands::info::run(args),
@@ -226,7 +262,7 @@ mod tests {
 
     fn verbatim(line: &str) -> String {
         let args = line.split(' ').map(OsString::from).collect();
-        let out = program_args_verbatim(&Cli::command(), args);
+        let out = program_args_verbatim(&RunCli::command(), args);
         out.iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect::<Vec<_>>()
@@ -252,5 +288,50 @@ mod tests {
     #[test]
     fn clap_definition_is_valid() {
         Cli::command().debug_assert();
+        RunCli::command().debug_assert();
+    }
+
+    #[test]
+    fn subcommand_names_are_the_commands() {
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
+        assert_eq!(names, SUBCOMMANDS);
+    }
+
+    /// `irjit run` parsed alone reads as it does within the whole command line.
+    #[test]
+    fn run_alone_is_run_within_the_whole() {
+        let whole = Cli::command();
+        let alone = RunCli::command();
+        let describe = |c: &clap::Command| {
+            let run = c.find_subcommand("run").expect("run");
+            let args: Vec<String> = c
+                .get_arguments()
+                .chain(run.get_arguments())
+                .map(|a| format!("{a:?}"))
+                .collect();
+            (
+                c.get_name().to_string(),
+                c.get_about().map(|a| a.to_string()),
+                run.get_about().map(|a| a.to_string()),
+                args,
+            )
+        };
+        assert_eq!(describe(&whole), describe(&alone));
+        let line = "irjit -v run -O1 --tier 0 p.bc x -v";
+        let args: Vec<OsString> = line.split(' ').map(OsString::from).collect();
+        let args = program_args_verbatim(&alone, args);
+        let cli: RunCli = RunCli::from_arg_matches(&alone.clone().get_matches_from(args.clone()))
+            .expect("parses");
+        let whole: Cli =
+            Cli::from_arg_matches(&whole.clone().get_matches_from(args)).expect("parses");
+        let RunOnly::Run(alone_args) = cli.command;
+        let Command::Run(whole_args) = whole.command else {
+            panic!("not run");
+        };
+        assert_eq!(cli.verbose, whole.verbose);
+        assert_eq!(format!("{alone_args:?}"), format!("{whole_args:?}"));
     }
 }
