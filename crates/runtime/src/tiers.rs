@@ -279,19 +279,14 @@ pub(crate) fn start_poller(counters: Counters) {
     // Allocated here: a thread's first `malloc` gives it an arena of its own (a 128 MiB
     // reservation, trimmed), which short runs would pay for at start and at exit.
     let mut queued = vec![false; counters.len];
-    let mut osr_queued = vec![
-        false;
-        if counters.osr.is_some() {
-            OSR_SITES_MAX as usize
-        } else {
-            0
-        }
-    ];
     let mut heat = vec![0u64; counters.len];
     let spawned = std::thread::Builder::new()
         .name("irjit-tier-poll".to_string())
         .spawn(move || {
             crate::reclaim::register_runtime_thread();
+            // One bit per OSR site record, on this thread's stack (8 KiB; a zeroed vector of
+            // bools would touch 16 pages).
+            let mut osr_queued = [0u64; OSR_SITES_MAX as usize / 64];
             loop {
                 std::thread::sleep(POLL_INTERVAL);
                 for (unit, heat) in heat.iter_mut().enumerate() {
@@ -305,12 +300,12 @@ pub(crate) fn start_poller(counters: Counters) {
                         if let Some(heat) = heat.get_mut(unit) {
                             *heat += u64::from(count);
                         }
-                        let queued = &mut osr_queued[site as usize];
-                        if !*queued
+                        let (word, bit) = (site as usize / 64, 1u64 << (site % 64));
+                        if osr_queued[word] & bit == 0
                             && count >= osr.threshold
                             && osr.slot(site).load(Ordering::Relaxed) == 0
                         {
-                            *queued = true;
+                            osr_queued[word] |= bit;
                             push(Job::Osr(site));
                         }
                     }
