@@ -360,23 +360,18 @@ struct OsrSite {
   bool Eligible;
 };
 
-// The values a continuation entered at `H` needs: the header's phis, and the arguments and
-// instructions defined in blocks strictly dominating `H` that have a use in a block reachable
-// from `H` (a superset of the live values; a value redefined later on an outer loop's path is
-// merged with its new definitions in the continuation). False when one cannot be passed.
-bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT, std::vector<Value *> &Live) {
-  if (H->isEHPad())
-    return false;
-  SmallPtrSet<const BasicBlock *, 32> Reach;
-  SmallVector<BasicBlock *, 32> Work{H};
-  Reach.insert(H);
-  while (!Work.empty()) {
-    BasicBlock *B = Work.pop_back_val();
-    for (BasicBlock *S : successors(B))
-      if (Reach.insert(S).second)
-        Work.push_back(S);
-  }
-  auto usedAfter = [&](const Value *V) {
+// The values live on entry to each block of `Headers`: arguments and instructions with a use that
+// a path from the header reaches without passing their definition. Found by walking back from
+// each use (a phi's use sits at the end of its incoming block) to the defining block, as a
+// liveness analysis does. Values used only in their own block, as most of `-O0` code's are, cost
+// nothing.
+DenseMap<const BasicBlock *, SmallPtrSet<const Value *, 16>>
+liveOnEntry(Function &F, const SmallPtrSetImpl<const BasicBlock *> &Headers) {
+  DenseMap<const BasicBlock *, SmallPtrSet<const Value *, 16>> LiveIn;
+  SmallPtrSet<const BasicBlock *, 32> Seen;
+  SmallVector<const BasicBlock *, 32> Work;
+  auto walk = [&](const Value *V, const BasicBlock *Def) {
+    Seen.clear();
     for (const Use &U : V->uses()) {
       auto *I = dyn_cast<Instruction>(U.getUser());
       if (!I)
@@ -384,17 +379,42 @@ bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT, std::vector<Va
       const BasicBlock *B = I->getParent();
       if (auto *P = dyn_cast<PHINode>(I))
         B = P->getIncomingBlock(U);
-      if (Reach.count(B))
-        return true;
+      if (B != Def && Seen.insert(B).second)
+        Work.push_back(B);
     }
-    return false;
+    while (!Work.empty()) {
+      const BasicBlock *B = Work.pop_back_val();
+      if (Headers.count(B))
+        LiveIn[B].insert(V);
+      for (const BasicBlock *P : predecessors(B))
+        if (P != Def && Seen.insert(P).second)
+          Work.push_back(P);
+    }
   };
+  for (const Argument &A : F.args())
+    walk(&A, nullptr);
+  for (const BasicBlock &BB : F)
+    for (const Instruction &I : BB)
+      if (!I.getType()->isVoidTy())
+        walk(&I, &BB);
+  return LiveIn;
+}
+
+// The values a continuation entered at `H` needs: the header's phis, and the arguments and
+// instructions defined in blocks strictly dominating `H` that are live on entry to it (`LiveIn`,
+// see liveOnEntry). Values used after `H` only once redefined on an outer loop's path are not
+// passed: tier-0 code would have to keep each of them in a stack slot of its own, at every
+// iteration, for the transfer call. False when one cannot be passed.
+bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT,
+                   const SmallPtrSetImpl<const Value *> &LiveIn, std::vector<Value *> &Live) {
+  if (H->isEHPad())
+    return false;
   auto passable = [](const Value *V) {
     Type *T = V->getType();
     return !(T->isTokenTy() || T->isX86_AMXTy() || T->isMetadataTy() || T->isLabelTy());
   };
   for (Argument &A : F.args())
-    if (usedAfter(&A)) {
+    if (LiveIn.count(&A)) {
       if (!passable(&A))
         return false;
       Live.push_back(&A);
@@ -411,7 +431,7 @@ bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT, std::vector<Va
     if (!DT.properlyDominates(&BB, H))
       continue;
     for (Instruction &I : BB)
-      if (!I.getType()->isVoidTy() && usedAfter(&I)) {
+      if (LiveIn.count(&I)) {
         if (!passable(&I))
           return false;
         Live.push_back(&I);
@@ -423,21 +443,38 @@ bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT, std::vector<Va
     if (auto *II = dyn_cast<IntrinsicInst>(V); II && II->getIntrinsicID() == Intrinsic::stacksave)
       return false;
   // va_start cannot live in the continuation, which is not variadic.
-  if (F.isVarArg())
+  if (F.isVarArg()) {
+    SmallPtrSet<const BasicBlock *, 32> Reach;
+    SmallVector<BasicBlock *, 32> Work{H};
+    Reach.insert(H);
+    while (!Work.empty()) {
+      BasicBlock *B = Work.pop_back_val();
+      for (BasicBlock *S : successors(B))
+        if (Reach.insert(S).second)
+          Work.push_back(S);
+    }
     for (const BasicBlock *B : Reach)
       for (const Instruction &I : *B)
         if (auto *II = dyn_cast<IntrinsicInst>(&I); II && II->getIntrinsicID() == Intrinsic::vastart)
           return false;
+  }
   return Live.size() <= 250;
 }
 
 std::vector<OsrSite> osrSites(Function &F, DominatorTree &DT, LoopInfo &LI) {
   std::vector<OsrSite> Sites;
   bool FunctionOk = osrFunctionEligible(F);
+  SmallPtrSet<const BasicBlock *, 16> Headers;
+  if (FunctionOk)
+    for (Loop *L : LI.getLoopsInPreorder())
+      Headers.insert(L->getHeader());
+  DenseMap<const BasicBlock *, SmallPtrSet<const Value *, 16>> LiveIn;
+  if (FunctionOk)
+    LiveIn = liveOnEntry(F, Headers);
   for (Loop *L : LI.getLoopsInPreorder()) {
     OsrSite S{L->getHeader(), {}, FunctionOk};
     if (S.Eligible)
-      S.Eligible = osrLiveValues(F, S.Header, DT, S.Live);
+      S.Eligible = osrLiveValues(F, S.Header, DT, LiveIn[S.Header], S.Live);
     if (!S.Eligible)
       S.Live.clear();
     Sites.push_back(std::move(S));
@@ -501,11 +538,14 @@ void instrumentOsrSite(Function &F, OsrSite &S, unsigned Index, GlobalVariable *
   Value *Record = IRB.CreateConstInBoundsGEP2_64(ArrTy, Sites, 0, Index);
   Value *CountP = IRB.CreateStructGEP(RecordTy, Record, 1);
   IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, CountP), ConstantInt::get(I32, 1)), CountP);
-  Value *Target = IRB.CreateLoad(Ptr, IRB.CreateStructGEP(RecordTy, Record, 0));
-  Value *Go = IRB.CreateICmpNE(Target, ConstantPointerNull::get(Ptr));
+  Value *SlotP = IRB.CreateStructGEP(RecordTy, Record, 0);
+  Value *Go = IRB.CreateICmpNE(IRB.CreateLoad(Ptr, SlotP), ConstantPointerNull::get(Ptr));
   BasicBlock *Rest = H->splitBasicBlock(At, H->getName() + ".osr.rest");
   BasicBlock *Transfer = BasicBlock::Create(C, H->getName() + ".osr", &F);
   IRBuilder<> TB(Transfer);
+  // Loaded again (the runtime stores the slot once and never clears it): a value the header
+  // loaded would live across blocks, and -O0 code would spill it at every iteration.
+  Value *Target = TB.CreateLoad(Ptr, SlotP);
   SmallVector<Type *, 16> Types;
   for (Value *V : S.Live)
     Types.push_back(V->getType());
