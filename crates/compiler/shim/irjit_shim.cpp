@@ -13,6 +13,7 @@
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
+#include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -28,6 +29,7 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
 #include "llvm/Transforms/Utils/SSAUpdater.h"
@@ -518,60 +520,99 @@ bool derivedLive(const Value *AI, const DenseMap<const Value *, unsigned> &Live)
   return false;
 }
 
-// An OSR site in tier-0 code, at the top of loop header `S.Header` (after its phis):
+// `Symbol+Offset += 1` as one instruction, `addl $1, Symbol+Offset(%rip)`, where FastISel would
+// load, add and store in three. The symbol is named in the asm text, as an operand would make the
+// asm take it from a register; the asm says it changes the flags (FastISel leaves such an asm to
+// SelectionDAG, alone, which costs nothing at run time).
+void emitIncrement(IRBuilder<> &IRB, StringRef Symbol, unsigned Offset) {
+  std::string Asm = "addl $$1, " + Symbol.str();
+  if (Offset)
+    Asm += "+" + std::to_string(Offset);
+  Asm += "(%rip)";
+  auto *Ty = FunctionType::get(IRB.getVoidTy(), false);
+  IRB.CreateCall(Ty, InlineAsm::get(Ty, Asm, "~{dirflag},~{fpsr},~{flags}",
+                                    /*hasSideEffects=*/true));
+}
+
+// An OSR site in tier-0 code, on each back edge of the loop whose header is `S.Header` (the
+// header's count of iterations and the header's continuation; a back edge from a block that does
+// not end in an unconditional branch to the header gets a block of its own):
 //
-//   record = &__irjit_osr_sites[Index]            ; { ptr continuation, i32 count, i32 unit }
-//                                                 ; (the symbol is the unit's first record)
-//   record.count += 1
-//   if (record.continuation != null) return record.continuation(live values...)
+//   latch:
+//     ...
+//     asm goto: addl $1, __irjit_osr_sites+16*Index+8(%rip)  ; record.count += 1
+//               js check                                     ; its top bit set
+//     goto header
+//   check:
+//     if (record.continuation == null) goto header           ; 2^31 iterations
+//     return record.continuation(live values...)             ; the header's phis as the latch feeds them
 //
-// The runtime polls the counts, has hot sites' continuations compiled, and stores their address.
-void instrumentOsrSite(Function &F, OsrSite &S, unsigned Index, GlobalVariable *Sites,
-                       StructType *RecordTy) {
+// with `record = &__irjit_osr_sites[Index]`, `{ ptr continuation, i32 count, i32 unit }` (the
+// symbol is the unit's first record). The runtime polls the counts, has hot sites' continuations
+// compiled, stores their address, and then sets the top bit of the count (again, should an
+// increment of tier-0 code, which is not atomic, undo it). So an iteration costs one instruction
+// and a branch not taken: the continuation is looked at only when the bit says it is there. On the
+// back edge rather than at the top of the header, nothing is counted when a loop is entered or
+// left, and no value is made to live across a new block boundary, which -O0 code would spill.
+void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<BasicBlock *> Latches, unsigned Index,
+                       GlobalVariable *Sites, StructType *RecordTy) {
   LLVMContext &C = F.getContext();
-  Type *I32 = Type::getInt32Ty(C);
   PointerType *Ptr = PointerType::getUnqual(C);
   BasicBlock *H = S.Header;
-  Instruction *At = &*H->getFirstInsertionPt();
-  IRBuilder<> IRB(At);
-  ArrayType *ArrTy = ArrayType::get(RecordTy, 0);
-  Value *Record = IRB.CreateConstInBoundsGEP2_64(ArrTy, Sites, 0, Index);
-  Value *CountP = IRB.CreateStructGEP(RecordTy, Record, 1);
-  IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, CountP), ConstantInt::get(I32, 1)), CountP);
-  Value *SlotP = IRB.CreateStructGEP(RecordTy, Record, 0);
-  Value *Go = IRB.CreateICmpNE(IRB.CreateLoad(Ptr, SlotP), ConstantPointerNull::get(Ptr));
-  BasicBlock *Rest = H->splitBasicBlock(At, H->getName() + ".osr.rest");
-  BasicBlock *Transfer = BasicBlock::Create(C, H->getName() + ".osr", &F);
-  IRBuilder<> TB(Transfer);
-  // Loaded again (the runtime stores the slot once and never clears it): a value the header
-  // loaded would live across blocks, and -O0 code would spill it at every iteration.
-  Value *Target = TB.CreateLoad(Ptr, SlotP);
+  Constant *SlotP = ConstantExpr::getInBoundsGetElementPtr(
+      RecordTy, Sites, ArrayRef<Constant *>{ConstantInt::get(Type::getInt64Ty(C), Index),
+                                            ConstantInt::get(Type::getInt32Ty(C), 0)});
   SmallVector<Type *, 16> Types;
   for (Value *V : S.Live)
     Types.push_back(V->getType());
   FunctionType *ContTy = FunctionType::get(F.getReturnType(), Types, false);
-  CallInst *Call = TB.CreateCall(ContTy, Target, S.Live);
-  if (F.getReturnType()->isVoidTy())
-    TB.CreateRetVoid();
-  else
-    TB.CreateRet(Call);
-  H->getTerminator()->eraseFromParent();
-  IRBuilder<>(H).CreateCondBr(Go, Transfer, Rest,
-                              MDBuilder(C).createBranchWeights(1, 1 << 20));
+  auto *AsmTy = FunctionType::get(Type::getVoidTy(C), false);
+  std::string Asm = "addl $$1, " + Sites->getName().str() + "+" +
+                    std::to_string(Index * 16 + 8) + "(%rip)\n\tjs ${0:l}";
+  InlineAsm *CountAndTest =
+      InlineAsm::get(AsmTy, Asm, "!i,~{dirflag},~{fpsr},~{flags}", /*hasSideEffects=*/true);
+  for (BasicBlock *Latch : Latches) {
+    auto *Br = dyn_cast<BranchInst>(Latch->getTerminator());
+    if (!Br || Br->isConditional())
+      Latch = SplitBlockPredecessors(H, {Latch}, ".osr.latch");
+    SmallVector<Value *, 16> Args;
+    for (Value *V : S.Live) {
+      auto *P = dyn_cast<PHINode>(V);
+      Args.push_back(P && P->getParent() == H ? P->getIncomingValueForBlock(Latch) : V);
+    }
+    BasicBlock *Check = BasicBlock::Create(C, H->getName() + ".osr.check", &F);
+    BasicBlock *Transfer = BasicBlock::Create(C, H->getName() + ".osr", &F);
+    for (PHINode &P : H->phis())
+      P.addIncoming(P.getIncomingValueForBlock(Latch), Check);
+    Instruction *Term = Latch->getTerminator();
+    IRBuilder<>(Term).CreateCallBr(AsmTy, CountAndTest, H, {Check});
+    Term->eraseFromParent();
+    IRBuilder<> CB(Check);
+    Value *Target = CB.CreateLoad(Ptr, SlotP);
+    CB.CreateCondBr(CB.CreateICmpNE(Target, ConstantPointerNull::get(Ptr)), Transfer, H);
+    IRBuilder<> TB(Transfer);
+    CallInst *Call = TB.CreateCall(ContTy, Target, Args);
+    if (F.getReturnType()->isVoidTy())
+      TB.CreateRetVoid();
+    else
+      TB.CreateRet(Call);
+  }
 }
 
 // Adds a counter to the function: `__irjit_counter += 1` at entry (after the entry block's
-// allocas) and at each loop header (after its PHIs) that is not an OSR site. No branch and no
-// call: splitting blocks would make -O0 code spill around every new block boundary. The runtime
-// owns the counter array, resolves `__irjit_counter` to the unit's slot when it links the object
-// (so the object does not depend on the unit's number and can be cached), and polls the array
-// to find hot functions. With OSR on, loop headers are OSR
-// sites instead (see above), each with a count of its own.
+// allocas) and at each loop header (after its PHIs) that is not an OSR site, one instruction each
+// (see emitIncrement). No branch and no call: splitting blocks would make -O0 code spill around
+// every new block boundary. The runtime owns the counter array, resolves `__irjit_counter` to the
+// unit's slot when it links the object (so the object does not depend on the unit's number and
+// can be cached), and polls the array to find hot functions. With OSR on, loops are OSR sites
+// instead (see above), each with a count of its own.
 void instrument(Function &F, IrjitUnitOptions &Opts) {
   Module &M = *F.getParent();
   LLVMContext &C = M.getContext();
   Type *I32 = Type::getInt32Ty(C);
-  auto *Counters = cast<GlobalVariable>(M.getOrInsertGlobal("__irjit_counter", I32));
+  const char *Counter = "__irjit_counter";
+  // Declared although only the asm names it: the symbol the runtime resolves stays hidden.
+  auto *Counters = cast<GlobalVariable>(M.getOrInsertGlobal(Counter, I32));
   Counters->setVisibility(GlobalValue::HiddenVisibility);
   Counters->setDSOLocal(true);
 
@@ -588,12 +629,21 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
   while (isa<AllocaInst>(AfterAllocas))
     AfterAllocas = AfterAllocas->getNextNode();
   Points.push_back(AfterAllocas);
+  // Back edges are found before any is split.
+  std::vector<SmallVector<BasicBlock *, 2>> Latches(Sites.size());
   unsigned K = 0;
   for (Loop *L : LI.getLoopsInPreorder()) {
-    bool Site = Osr && Sites[K++].Eligible;
+    unsigned Index = K++;
+    bool Site = Osr && Sites[Index].Eligible;
     BasicBlock::iterator At = L->getHeader()->getFirstInsertionPt();
-    if (!Site && At != L->getHeader()->end())
+    if (Site)
+      L->getLoopLatches(Latches[Index]);
+    else if (At != L->getHeader()->end())
       Points.push_back(&*At);
+  }
+  for (Instruction *At : Points) {
+    IRBuilder<> IRB(At);
+    emitIncrement(IRB, Counter, 0);
   }
   if (Osr) {
     PointerType *Ptr = PointerType::getUnqual(C);
@@ -604,12 +654,7 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
     SitesGV->setDSOLocal(true);
     for (unsigned I = 0; I < Sites.size(); ++I)
       if (Sites[I].Eligible)
-        instrumentOsrSite(F, Sites[I], I, SitesGV, RecordTy);
-  }
-  for (Instruction *At : Points) {
-    IRBuilder<> IRB(At);
-    IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, Counters), ConstantInt::get(I32, 1)),
-                    Counters);
+        instrumentOsrSite(F, Sites[I], Latches[I], I, SitesGV, RecordTy);
   }
 }
 
