@@ -592,6 +592,12 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<BasicBlock *> Latches, 
     CB.CreateCondBr(CB.CreateICmpNE(Target, ConstantPointerNull::get(Ptr)), Transfer, H);
     IRBuilder<> TB(Transfer);
     CallInst *Call = TB.CreateCall(ContTy, Target, Args);
+    // FastISel computes every argument before it stores those passed on the stack, and with more
+    // of them than caller-saved registers it takes callee-saved ones, which the function then saves
+    // and restores at every call, loop taken or not. It leaves a call marked `nocf_check` to
+    // SelectionDAG, which stores each as it computes it. (The mark only matters under CET's
+    // cf-protection, where it spares the continuation an ENDBR.)
+    Call->addFnAttr(Attribute::NoCfCheck);
     if (F.getReturnType()->isVoidTy())
       TB.CreateRetVoid();
     else

@@ -4,8 +4,9 @@
 //!
 //! Tier-0 code counts its entries and loop iterations in `__irjit_counters[unit]`, an array the
 //! runtime places in the heap's data region. A poller thread scans the array every millisecond
-//! and queues the functions whose count reached the threshold (counting needs no branch or call in
-//! the program's code, see the compiler's `instrument`). Background threads, each with a compiler
+//! (every 8 ms at most while it finds nothing new) and queues the functions whose count reached
+//! the threshold (counting needs no branch or call in the program's code, see the compiler's
+//! `instrument`). Background threads, each with a compiler
 //! of its own (its own LLVM context), compile them at tier 2; the engine links the result and
 //! re-points the function's stub with one atomic store. Calls already running in tier-0 code
 //! finish there; new calls enter tier 2.
@@ -267,7 +268,13 @@ impl Counters {
     }
 }
 
-const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(1);
+/// The poller's shortest interval, at the start and whenever a scan finds work.
+const POLL_INTERVAL_MIN: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// The poller's longest interval: it doubles after each scan that finds nothing to queue (a
+/// program in its steady state), so that a large program's thousands of counters and site
+/// records are not read a thousand times a second for nothing. Tier-up may come this much later.
+const POLL_INTERVAL_MAX: std::time::Duration = std::time::Duration::from_millis(8);
 
 /// Starts the thread that watches the counters (adaptive mode).
 pub(crate) fn start_poller(counters: Counters) {
@@ -278,8 +285,10 @@ pub(crate) fn start_poller(counters: Counters) {
             let mut queued = vec![false; counters.len];
             let mut osr_queued: Vec<bool> = Vec::new();
             let mut heat = vec![0u64; counters.len];
+            let mut interval = POLL_INTERVAL_MIN;
             loop {
-                std::thread::sleep(POLL_INTERVAL);
+                std::thread::sleep(interval);
+                let mut found = false;
                 for (unit, heat) in heat.iter_mut().enumerate() {
                     *heat = u64::from(counters.count(unit));
                 }
@@ -298,6 +307,7 @@ pub(crate) fn start_poller(counters: Counters) {
                             && osr.slot(site).load(Ordering::Relaxed) == 0
                         {
                             *queued = true;
+                            found = true;
                             push(Job::Osr(site));
                         }
                     }
@@ -305,9 +315,15 @@ pub(crate) fn start_poller(counters: Counters) {
                 for (unit, queued) in queued.iter_mut().enumerate() {
                     if !*queued && heat[unit] >= u64::from(counters.threshold) {
                         *queued = true;
+                        found = true;
                         notify_hot(unit as u32);
                     }
                 }
+                interval = if found {
+                    POLL_INTERVAL_MIN
+                } else {
+                    (interval * 2).min(POLL_INTERVAL_MAX)
+                };
             }
         });
     if let Err(e) = spawned {
