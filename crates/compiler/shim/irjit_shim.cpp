@@ -15,7 +15,6 @@
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/IntrinsicInst.h"
-#include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/IR/Constants.h"
@@ -457,7 +456,8 @@ bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT,
     }
     for (const BasicBlock *B : Reach)
       for (const Instruction &I : *B)
-        if (auto *II = dyn_cast<IntrinsicInst>(&I); II && II->getIntrinsicID() == Intrinsic::vastart)
+        if (auto *II = dyn_cast<IntrinsicInst>(&I);
+            II && II->getIntrinsicID() == Intrinsic::vastart)
           return false;
   }
   return Live.size() <= 250;
@@ -521,9 +521,9 @@ bool derivedLive(const Value *AI, const DenseMap<const Value *, unsigned> &Live)
 }
 
 // `Symbol+Offset += 1` as one instruction, `addl $1, Symbol+Offset(%rip)`, where FastISel would
-// load, add and store in three. The symbol is named in the asm text, as an operand would make the
-// asm take it from a register; the asm says it changes the flags (FastISel leaves such an asm to
-// SelectionDAG, alone, which costs nothing at run time).
+// load, add and store in three. The symbol is named in the asm text rather than passed as an
+// operand, so that the instruction addresses it RIP-relative; the asm says it changes the flags
+// (FastISel leaves such an asm to SelectionDAG, alone, which costs nothing at run time).
 void emitIncrement(IRBuilder<> &IRB, StringRef Symbol, unsigned Offset) {
   std::string Asm = "addl $$1, " + Symbol.str();
   if (Offset)
@@ -535,8 +535,7 @@ void emitIncrement(IRBuilder<> &IRB, StringRef Symbol, unsigned Offset) {
 }
 
 // An OSR site in tier-0 code, on each back edge of the loop whose header is `S.Header` (the
-// header's count of iterations and the header's continuation; a back edge from a block that does
-// not end in an unconditional branch to the header gets a block of its own):
+// header's count of iterations and the header's continuation):
 //
 //   latch:
 //     ...
@@ -545,17 +544,25 @@ void emitIncrement(IRBuilder<> &IRB, StringRef Symbol, unsigned Offset) {
 //     goto header
 //   check:
 //     if (record.continuation == null) goto header           ; 2^31 iterations
-//     return record.continuation(live values...)             ; the header's phis as the latch feeds them
+//     return record.continuation(live values...)             ; header phis: the latch's values
 //
 // with `record = &__irjit_osr_sites[Index]`, `{ ptr continuation, i32 count, i32 unit }` (the
-// symbol is the unit's first record). The runtime polls the counts, has hot sites' continuations
-// compiled, stores their address, and then sets the top bit of the count (again, should an
-// increment of tier-0 code, which is not atomic, undo it). So an iteration costs one instruction
-// and a branch not taken: the continuation is looked at only when the bit says it is there. On the
-// back edge rather than at the top of the header, nothing is counted when a loop is entered or
-// left, and no value is made to live across a new block boundary, which -O0 code would spill.
+// symbol is the unit's first record). A latch that ends in `br %c, header, exit` (a rotated loop,
+// as in optimized IR) takes the exit in the same asm first (`testb $1, %c; jz exit`); a latch with
+// another terminator gets a block of its own on its back edge. The runtime polls the counts, has
+// hot sites' continuations compiled, stores their address, and then sets the top bit of the count
+// (again, should an increment of tier-0 code, which is not atomic, undo it). So an iteration
+// costs one instruction and a branch not taken: the continuation is looked at only when the bit
+// says it is there. On the back edge rather than at the top of the header, nothing is counted when
+// a loop is entered or left, and no block is split on the common path: -O0 code would spill the
+// values that cross a new block boundary.
+//
+// In a function that computes with x87 values (`long double`), whose register stack the x87
+// stackifier cannot carry across an asm goto's edges, a site is plain IR: the increment (see
+// emitIncrement), then `if (record.continuation != null) goto check; else goto header`, with a
+// block of its own on a conditional back edge.
 void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<BasicBlock *> Latches, unsigned Index,
-                       GlobalVariable *Sites, StructType *RecordTy) {
+                       GlobalVariable *Sites, StructType *RecordTy, bool X87) {
   LLVMContext &C = F.getContext();
   PointerType *Ptr = PointerType::getUnqual(C);
   BasicBlock *H = S.Header;
@@ -566,15 +573,33 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<BasicBlock *> Latches, 
   for (Value *V : S.Live)
     Types.push_back(V->getType());
   FunctionType *ContTy = FunctionType::get(F.getReturnType(), Types, false);
-  auto *AsmTy = FunctionType::get(Type::getVoidTy(C), false);
-  std::string Asm = "addl $$1, " + Sites->getName().str() + "+" +
-                    std::to_string(Index * 16 + 8) + "(%rip)\n\tjs ${0:l}";
-  InlineAsm *CountAndTest =
-      InlineAsm::get(AsmTy, Asm, "!i,~{dirflag},~{fpsr},~{flags}", /*hasSideEffects=*/true);
+  std::string Count = "addl $$1, " + Sites->getName().str() + "+" +
+                      std::to_string(Index * 16 + 8) + "(%rip)\n\t";
+  const char *Clobbers = "~{dirflag},~{fpsr},~{flags}";
   for (BasicBlock *Latch : Latches) {
     auto *Br = dyn_cast<BranchInst>(Latch->getTerminator());
-    if (!Br || Br->isConditional())
-      Latch = SplitBlockPredecessors(H, {Latch}, ".osr.latch");
+    bool Rotated = Br && Br->isConditional() &&
+                   (Br->getSuccessor(0) == H) != (Br->getSuccessor(1) == H);
+    if (!Br || (Br->isConditional() && (!Rotated || X87))) {
+      Instruction *T = Latch->getTerminator();
+      unsigned Edges = count(successors(Latch), H);
+      if (isa<CallBrInst>(T) && Edges == 1) {
+        // Another site's asm goto: the block is a latch of an outer loop too.
+        BasicBlock *Edge = BasicBlock::Create(C, H->getName() + ".osr.latch", &F, H);
+        BranchInst::Create(H, Edge);
+        for (unsigned I = 0; I < T->getNumSuccessors(); ++I)
+          if (T->getSuccessor(I) == H)
+            T->setSuccessor(I, Edge);
+        H->replacePhiUsesWith(Latch, Edge);
+        Latch = Edge;
+      } else if (!isa<CallBrInst>(T)) {
+        Latch = SplitBlockPredecessors(H, {Latch}, ".osr.latch");
+      } else {
+        continue; // Not seen: the asm gotos of sites have one edge to each block.
+      }
+      Br = cast<BranchInst>(Latch->getTerminator());
+      Rotated = false;
+    }
     SmallVector<Value *, 16> Args;
     for (Value *V : S.Live) {
       auto *P = dyn_cast<PHINode>(V);
@@ -584,9 +609,26 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<BasicBlock *> Latches, 
     BasicBlock *Transfer = BasicBlock::Create(C, H->getName() + ".osr", &F);
     for (PHINode &P : H->phis())
       P.addIncoming(P.getIncomingValueForBlock(Latch), Check);
-    Instruction *Term = Latch->getTerminator();
-    IRBuilder<>(Term).CreateCallBr(AsmTy, CountAndTest, H, {Check});
-    Term->eraseFromParent();
+    IRBuilder<> IRB(Br);
+    if (X87) {
+      emitIncrement(IRB, Sites->getName(), Index * 16 + 8);
+      IRB.CreateCondBr(IRB.CreateICmpNE(IRB.CreateLoad(Ptr, SlotP), ConstantPointerNull::get(Ptr)),
+                       Check, H);
+    } else if (Rotated) {
+      bool ExitWhenSet = Br->getSuccessor(1) == H;
+      BasicBlock *Exit = Br->getSuccessor(ExitWhenSet ? 0 : 1);
+      Value *Cond = IRB.CreateZExt(Br->getCondition(), IRB.getInt8Ty());
+      auto *Ty = FunctionType::get(IRB.getVoidTy(), {IRB.getInt8Ty()}, false);
+      std::string Asm = std::string("testb $$1, $0\n\t") + (ExitWhenSet ? "jnz" : "jz") +
+                        " ${1:l}\n\t" + Count + "js ${2:l}";
+      InlineAsm *IA = InlineAsm::get(Ty, Asm, std::string("r,!i,!i,") + Clobbers, true);
+      IRB.CreateCallBr(Ty, IA, H, {Exit, Check}, {Cond});
+    } else {
+      auto *Ty = FunctionType::get(IRB.getVoidTy(), false);
+      InlineAsm *IA = InlineAsm::get(Ty, Count + "js ${0:l}", std::string("!i,") + Clobbers, true);
+      IRB.CreateCallBr(Ty, IA, H, {Check});
+    }
+    Br->eraseFromParent();
     IRBuilder<> CB(Check);
     Value *Target = CB.CreateLoad(Ptr, SlotP);
     CB.CreateCondBr(CB.CreateICmpNE(Target, ConstantPointerNull::get(Ptr)), Transfer, H);
@@ -603,6 +645,35 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<BasicBlock *> Latches, 
     else
       TB.CreateRet(Call);
   }
+}
+
+// Whether values of type `T` live in x87 registers (`long double`, also in aggregates: a
+// `_Complex long double` is returned in two of them).
+bool isX87(Type *T) {
+  T = T->getScalarType();
+  if (T->isX86_FP80Ty())
+    return true;
+  if (auto *ST = dyn_cast<StructType>(T))
+    return any_of(ST->elements(), isX87);
+  if (auto *AT = dyn_cast<ArrayType>(T))
+    return isX87(AT->getElementType());
+  return false;
+}
+
+bool usesX87(const Function &F) {
+  if (isX87(F.getReturnType()))
+    return true;
+  for (const Argument &A : F.args())
+    if (isX87(A.getType()))
+      return true;
+  for (const Instruction &I : instructions(F)) {
+    if (isX87(I.getType()))
+      return true;
+    for (const Value *Op : I.operands())
+      if (isX87(Op->getType()))
+        return true;
+  }
+  return false;
 }
 
 // Adds a counter to the function: `__irjit_counter += 1` at entry (after the entry block's
@@ -658,9 +729,10 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
         M.getOrInsertGlobal("__irjit_osr_sites", ArrayType::get(RecordTy, 0)));
     SitesGV->setVisibility(GlobalValue::HiddenVisibility);
     SitesGV->setDSOLocal(true);
+    bool X87 = usesX87(F);
     for (unsigned I = 0; I < Sites.size(); ++I)
       if (Sites[I].Eligible)
-        instrumentOsrSite(F, Sites[I], Latches[I], I, SitesGV, RecordTy);
+        instrumentOsrSite(F, Sites[I], Latches[I], I, SitesGV, RecordTy, X87);
   }
 }
 
