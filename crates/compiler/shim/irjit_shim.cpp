@@ -14,8 +14,8 @@
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
+#include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/IntrinsicInst.h"
-#include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/IR/Constants.h"
@@ -29,6 +29,7 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
 #include "llvm/Transforms/Utils/SSAUpdater.h"
@@ -506,23 +507,18 @@ void mergeFrame(Function &F, const OsrFrame &Frame, AllocaInst *Block) {
   }
 }
 
-// The values a continuation entered at `H` needs: the header's phis, and the arguments and
-// instructions defined in blocks strictly dominating `H` that have a use in a block reachable
-// from `H` (a superset of the live values; a value redefined later on an outer loop's path is
-// merged with its new definitions in the continuation). False when one cannot be passed.
-bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT, std::vector<Value *> &Live) {
-  if (H->isEHPad())
-    return false;
-  SmallPtrSet<const BasicBlock *, 32> Reach;
-  SmallVector<BasicBlock *, 32> Work{H};
-  Reach.insert(H);
-  while (!Work.empty()) {
-    BasicBlock *B = Work.pop_back_val();
-    for (BasicBlock *S : successors(B))
-      if (Reach.insert(S).second)
-        Work.push_back(S);
-  }
-  auto usedAfter = [&](const Value *V) {
+// The values live on entry to each block of `Headers`: arguments and instructions with a use that
+// a path from the header reaches without passing their definition. Found by walking back from
+// each use (a phi's use sits at the end of its incoming block) to the defining block, as a
+// liveness analysis does. Values used only in their own block, as most of `-O0` code's are, cost
+// nothing.
+DenseMap<const BasicBlock *, SmallPtrSet<const Value *, 16>>
+liveOnEntry(Function &F, const SmallPtrSetImpl<const BasicBlock *> &Headers) {
+  DenseMap<const BasicBlock *, SmallPtrSet<const Value *, 16>> LiveIn;
+  SmallPtrSet<const BasicBlock *, 32> Seen;
+  SmallVector<const BasicBlock *, 32> Work;
+  auto walk = [&](const Value *V, const BasicBlock *Def) {
+    Seen.clear();
     for (const Use &U : V->uses()) {
       auto *I = dyn_cast<Instruction>(U.getUser());
       if (!I)
@@ -530,17 +526,42 @@ bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT, std::vector<Va
       const BasicBlock *B = I->getParent();
       if (auto *P = dyn_cast<PHINode>(I))
         B = P->getIncomingBlock(U);
-      if (Reach.count(B))
-        return true;
+      if (B != Def && Seen.insert(B).second)
+        Work.push_back(B);
     }
-    return false;
+    while (!Work.empty()) {
+      const BasicBlock *B = Work.pop_back_val();
+      if (Headers.count(B))
+        LiveIn[B].insert(V);
+      for (const BasicBlock *P : predecessors(B))
+        if (P != Def && Seen.insert(P).second)
+          Work.push_back(P);
+    }
   };
+  for (const Argument &A : F.args())
+    walk(&A, nullptr);
+  for (const BasicBlock &BB : F)
+    for (const Instruction &I : BB)
+      if (!I.getType()->isVoidTy())
+        walk(&I, &BB);
+  return LiveIn;
+}
+
+// The values a continuation entered at `H` needs: the header's phis, and the arguments and
+// instructions defined in blocks strictly dominating `H` that are live on entry to it (`LiveIn`,
+// see liveOnEntry). Values used after `H` only once redefined on an outer loop's path are not
+// passed: tier-0 code would have to keep each of them in a stack slot of its own, at every
+// iteration, for the transfer call. False when one cannot be passed.
+bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT,
+                   const SmallPtrSetImpl<const Value *> &LiveIn, std::vector<Value *> &Live) {
+  if (H->isEHPad())
+    return false;
   auto passable = [](const Value *V) {
     Type *T = V->getType();
     return !(T->isTokenTy() || T->isX86_AMXTy() || T->isMetadataTy() || T->isLabelTy());
   };
   for (Argument &A : F.args())
-    if (usedAfter(&A)) {
+    if (LiveIn.count(&A)) {
       if (!passable(&A))
         return false;
       Live.push_back(&A);
@@ -557,7 +578,7 @@ bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT, std::vector<Va
     if (!DT.properlyDominates(&BB, H))
       continue;
     for (Instruction &I : BB)
-      if (!I.getType()->isVoidTy() && usedAfter(&I)) {
+      if (LiveIn.count(&I)) {
         if (!passable(&I))
           return false;
         Live.push_back(&I);
@@ -569,11 +590,22 @@ bool osrLiveValues(Function &F, BasicBlock *H, DominatorTree &DT, std::vector<Va
     if (auto *II = dyn_cast<IntrinsicInst>(V); II && II->getIntrinsicID() == Intrinsic::stacksave)
       return false;
   // va_start cannot live in the continuation, which is not variadic.
-  if (F.isVarArg())
+  if (F.isVarArg()) {
+    SmallPtrSet<const BasicBlock *, 32> Reach;
+    SmallVector<BasicBlock *, 32> Work{H};
+    Reach.insert(H);
+    while (!Work.empty()) {
+      BasicBlock *B = Work.pop_back_val();
+      for (BasicBlock *S : successors(B))
+        if (Reach.insert(S).second)
+          Work.push_back(S);
+    }
     for (const BasicBlock *B : Reach)
       for (const Instruction &I : *B)
-        if (auto *II = dyn_cast<IntrinsicInst>(&I); II && II->getIntrinsicID() == Intrinsic::vastart)
+        if (auto *II = dyn_cast<IntrinsicInst>(&I);
+            II && II->getIntrinsicID() == Intrinsic::vastart)
           return false;
+  }
   return true;
 }
 
@@ -581,10 +613,21 @@ std::vector<OsrSite> osrSites(Function &F, DominatorTree &DT, LoopInfo &LI) {
   std::vector<OsrSite> Sites;
   bool FunctionOk = osrFunctionEligible(F);
   OsrFrame Frame = osrFrame(F);
+  SmallPtrSet<const BasicBlock *, 16> Headers;
+  if (FunctionOk)
+    for (Loop *L : LI.getLoopsInPreorder())
+      Headers.insert(L->getHeader());
+  DenseMap<const BasicBlock *, SmallPtrSet<const Value *, 16>> LiveIn;
+  if (FunctionOk)
+    LiveIn = liveOnEntry(F, Headers);
   for (Loop *L : LI.getLoopsInPreorder()) {
     OsrSite S{L->getHeader(), {}, FunctionOk};
+    // A back edge from an indirect branch cannot take the count (its edge cannot be split).
+    for (BasicBlock *P : predecessors(S.Header))
+      if (isa<IndirectBrInst>(P->getTerminator()))
+        S.Eligible = false;
     if (S.Eligible)
-      S.Eligible = osrLiveValues(F, S.Header, DT, S.Live);
+      S.Eligible = osrLiveValues(F, S.Header, DT, LiveIn[S.Header], S.Live);
     for (const Value *V : S.Live) {
       SmallPtrSet<const Value *, 8> Seen;
       if (S.Eligible && fromBlockTable(V, F, Seen))
@@ -636,57 +679,178 @@ bool derivedLive(const Value *AI, const DenseMap<const Value *, unsigned> &Live)
   return false;
 }
 
-// An OSR site in tier-0 code, at the top of loop header `S.Header` (after its phis):
+// `Symbol+Offset += 1` as one instruction, `addl $1, Symbol+Offset(%rip)`, where FastISel would
+// load, add and store in three. The symbol is named in the asm text rather than passed as an
+// operand, so that the instruction addresses it RIP-relative; the asm says it changes the flags
+// (FastISel leaves such an asm to SelectionDAG, alone, which costs nothing at run time).
+void emitIncrement(IRBuilder<> &IRB, StringRef Symbol, unsigned Offset) {
+  std::string Asm = "addl $$1, " + Symbol.str();
+  if (Offset)
+    Asm += "+" + std::to_string(Offset);
+  Asm += "(%rip)";
+  auto *Ty = FunctionType::get(IRB.getVoidTy(), false);
+  IRB.CreateCall(Ty, InlineAsm::get(Ty, Asm, "~{dirflag},~{fpsr},~{flags}",
+                                    /*hasSideEffects=*/true));
+}
+
+// An OSR site in tier-0 code, on each back edge of the loop whose header is `S.Header` (the
+// header's count of iterations and the header's continuation):
 //
-//   record = &__irjit_osr_sites[Index]            ; { ptr continuation, i32 count, i32 unit }
-//                                                 ; (the symbol is the unit's first record)
-//   record.count += 1
-//   if (record.continuation != null) return record.continuation(live values...)
+//   latch:
+//     ...
+//     asm goto: addl $1, __irjit_osr_sites+16*Index+8(%rip)  ; record.count += 1
+//               js check                                     ; its top bit set
+//     goto header
+//   check:
+//     if (record.continuation == null) goto header           ; 2^31 iterations
+//     return record.continuation(live values...)             ; header phis: the latch's values
 //
-// The runtime polls the counts, has hot sites' continuations compiled, and stores their address.
-void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Args, unsigned Index,
-                       GlobalVariable *Sites, StructType *RecordTy) {
+// with `record = &__irjit_osr_sites[Index]`, `{ ptr continuation, i32 count, i32 unit }` (the
+// symbol is the unit's first record). A latch that ends in `br %c, header, exit` (a rotated loop,
+// as in optimized IR) takes the exit in the same asm first (`testb $1, %c; jz exit`); a latch with
+// another terminator gets a block of its own on its back edge. `Params` are the continuation's
+// parameters (see osrParams, with the frame block for its null entry). The runtime polls the counts, has
+// hot sites' continuations compiled, stores their address, and then sets the top bit of the count
+// (again, should an increment of tier-0 code, which is not atomic, undo it). So an iteration
+// costs one instruction and a branch not taken: the continuation is looked at only when the bit
+// says it is there. On the back edge rather than at the top of the header, nothing is counted when
+// a loop is entered or left, and no block is split on the common path: -O0 code would spill the
+// values that cross a new block boundary.
+//
+// In a function that computes with x87 values (`long double`), whose register stack the x87
+// stackifier cannot carry across an asm goto's edges, a site is plain IR: the increment (see
+// emitIncrement), then `if (record.continuation != null) goto check; else goto header`, with a
+// block of its own on a conditional back edge.
+void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
+                       ArrayRef<BasicBlock *> Latches, unsigned Index, GlobalVariable *Sites,
+                       StructType *RecordTy, bool X87) {
   LLVMContext &C = F.getContext();
-  Type *I32 = Type::getInt32Ty(C);
   PointerType *Ptr = PointerType::getUnqual(C);
   BasicBlock *H = S.Header;
-  Instruction *At = &*H->getFirstInsertionPt();
-  IRBuilder<> IRB(At);
-  ArrayType *ArrTy = ArrayType::get(RecordTy, 0);
-  Value *Record = IRB.CreateConstInBoundsGEP2_64(ArrTy, Sites, 0, Index);
-  Value *CountP = IRB.CreateStructGEP(RecordTy, Record, 1);
-  IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, CountP), ConstantInt::get(I32, 1)), CountP);
-  Value *Target = IRB.CreateLoad(Ptr, IRB.CreateStructGEP(RecordTy, Record, 0));
-  Value *Go = IRB.CreateICmpNE(Target, ConstantPointerNull::get(Ptr));
-  BasicBlock *Rest = H->splitBasicBlock(At, H->getName() + ".osr.rest");
-  BasicBlock *Transfer = BasicBlock::Create(C, H->getName() + ".osr", &F);
-  IRBuilder<> TB(Transfer);
+  Constant *SlotP = ConstantExpr::getInBoundsGetElementPtr(
+      RecordTy, Sites, ArrayRef<Constant *>{ConstantInt::get(Type::getInt64Ty(C), Index),
+                                            ConstantInt::get(Type::getInt32Ty(C), 0)});
   SmallVector<Type *, 16> Types;
-  for (Value *V : Args)
+  for (Value *V : Params)
     Types.push_back(V->getType());
   FunctionType *ContTy = FunctionType::get(F.getReturnType(), Types, false);
-  CallInst *Call = TB.CreateCall(ContTy, Target, Args);
-  if (F.getReturnType()->isVoidTy())
-    TB.CreateRetVoid();
-  else
-    TB.CreateRet(Call);
-  H->getTerminator()->eraseFromParent();
-  IRBuilder<>(H).CreateCondBr(Go, Transfer, Rest,
-                              MDBuilder(C).createBranchWeights(1, 1 << 20));
+  std::string Count = "addl $$1, " + Sites->getName().str() + "+" +
+                      std::to_string(Index * 16 + 8) + "(%rip)\n\t";
+  const char *Clobbers = "~{dirflag},~{fpsr},~{flags}";
+  for (BasicBlock *Latch : Latches) {
+    auto *Br = dyn_cast<BranchInst>(Latch->getTerminator());
+    bool Rotated = Br && Br->isConditional() &&
+                   (Br->getSuccessor(0) == H) != (Br->getSuccessor(1) == H);
+    if (!Br || (Br->isConditional() && (!Rotated || X87))) {
+      Instruction *T = Latch->getTerminator();
+      unsigned Edges = count(successors(Latch), H);
+      if (isa<CallBrInst>(T) && Edges == 1) {
+        // Another site's asm goto: the block is a latch of an outer loop too.
+        BasicBlock *Edge = BasicBlock::Create(C, H->getName() + ".osr.latch", &F, H);
+        BranchInst::Create(H, Edge);
+        for (unsigned I = 0; I < T->getNumSuccessors(); ++I)
+          if (T->getSuccessor(I) == H)
+            T->setSuccessor(I, Edge);
+        H->replacePhiUsesWith(Latch, Edge);
+        Latch = Edge;
+      } else if (!isa<CallBrInst>(T)) {
+        Latch = SplitBlockPredecessors(H, {Latch}, ".osr.latch");
+      } else {
+        continue; // Not seen: the asm gotos of sites have one edge to each block.
+      }
+      Br = cast<BranchInst>(Latch->getTerminator());
+      Rotated = false;
+    }
+    SmallVector<Value *, 16> Args;
+    for (Value *V : Params) {
+      auto *P = dyn_cast<PHINode>(V);
+      Args.push_back(P && P->getParent() == H ? P->getIncomingValueForBlock(Latch) : V);
+    }
+    BasicBlock *Check = BasicBlock::Create(C, H->getName() + ".osr.check", &F);
+    BasicBlock *Transfer = BasicBlock::Create(C, H->getName() + ".osr", &F);
+    for (PHINode &P : H->phis())
+      P.addIncoming(P.getIncomingValueForBlock(Latch), Check);
+    IRBuilder<> IRB(Br);
+    if (X87) {
+      emitIncrement(IRB, Sites->getName(), Index * 16 + 8);
+      IRB.CreateCondBr(IRB.CreateICmpNE(IRB.CreateLoad(Ptr, SlotP), ConstantPointerNull::get(Ptr)),
+                       Check, H);
+    } else if (Rotated) {
+      bool ExitWhenSet = Br->getSuccessor(1) == H;
+      BasicBlock *Exit = Br->getSuccessor(ExitWhenSet ? 0 : 1);
+      Value *Cond = IRB.CreateZExt(Br->getCondition(), IRB.getInt8Ty());
+      auto *Ty = FunctionType::get(IRB.getVoidTy(), {IRB.getInt8Ty()}, false);
+      std::string Asm = std::string("testb $$1, $0\n\t") + (ExitWhenSet ? "jnz" : "jz") +
+                        " ${1:l}\n\t" + Count + "js ${2:l}";
+      InlineAsm *IA = InlineAsm::get(Ty, Asm, std::string("r,!i,!i,") + Clobbers, true);
+      IRB.CreateCallBr(Ty, IA, H, {Exit, Check}, {Cond});
+    } else {
+      auto *Ty = FunctionType::get(IRB.getVoidTy(), false);
+      InlineAsm *IA = InlineAsm::get(Ty, Count + "js ${0:l}", std::string("!i,") + Clobbers, true);
+      IRB.CreateCallBr(Ty, IA, H, {Check});
+    }
+    Br->eraseFromParent();
+    IRBuilder<> CB(Check);
+    Value *Target = CB.CreateLoad(Ptr, SlotP);
+    CB.CreateCondBr(CB.CreateICmpNE(Target, ConstantPointerNull::get(Ptr)), Transfer, H);
+    IRBuilder<> TB(Transfer);
+    CallInst *Call = TB.CreateCall(ContTy, Target, Args);
+    // FastISel computes every argument before it stores those passed on the stack, and with more
+    // of them than caller-saved registers it takes callee-saved ones, which the function then saves
+    // and restores at every call, loop taken or not. It leaves a call marked `nocf_check` to
+    // SelectionDAG, which stores each as it computes it. (The mark only matters under CET's
+    // cf-protection, where it spares the continuation an ENDBR.)
+    Call->addFnAttr(Attribute::NoCfCheck);
+    if (F.getReturnType()->isVoidTy())
+      TB.CreateRetVoid();
+    else
+      TB.CreateRet(Call);
+  }
+}
+
+// Whether values of type `T` live in x87 registers (`long double`, also in aggregates: a
+// `_Complex long double` is returned in two of them).
+bool isX87(Type *T) {
+  T = T->getScalarType();
+  if (T->isX86_FP80Ty())
+    return true;
+  if (auto *ST = dyn_cast<StructType>(T))
+    return any_of(ST->elements(), isX87);
+  if (auto *AT = dyn_cast<ArrayType>(T))
+    return isX87(AT->getElementType());
+  return false;
+}
+
+bool usesX87(const Function &F) {
+  if (isX87(F.getReturnType()))
+    return true;
+  for (const Argument &A : F.args())
+    if (isX87(A.getType()))
+      return true;
+  for (const Instruction &I : instructions(F)) {
+    if (isX87(I.getType()))
+      return true;
+    for (const Value *Op : I.operands())
+      if (isX87(Op->getType()))
+        return true;
+  }
+  return false;
 }
 
 // Adds a counter to the function: `__irjit_counter += 1` at entry (after the entry block's
-// allocas) and at each loop header (after its PHIs) that is not an OSR site. No branch and no
-// call: splitting blocks would make -O0 code spill around every new block boundary. The runtime
-// owns the counter array, resolves `__irjit_counter` to the unit's slot when it links the object
-// (so the object does not depend on the unit's number and can be cached), and polls the array
-// to find hot functions. With OSR on, loop headers are OSR
-// sites instead (see above), each with a count of its own.
+// allocas) and at each loop header (after its PHIs) that is not an OSR site, one instruction each
+// (see emitIncrement). No branch and no call: splitting blocks would make -O0 code spill around
+// every new block boundary. The runtime owns the counter array, resolves `__irjit_counter` to the
+// unit's slot when it links the object (so the object does not depend on the unit's number and
+// can be cached), and polls the array to find hot functions. With OSR on, loops are OSR sites
+// instead (see above), each with a count of its own.
 void instrument(Function &F, IrjitUnitOptions &Opts) {
   Module &M = *F.getParent();
   LLVMContext &C = M.getContext();
   Type *I32 = Type::getInt32Ty(C);
-  auto *Counters = cast<GlobalVariable>(M.getOrInsertGlobal("__irjit_counter", I32));
+  const char *Counter = "__irjit_counter";
+  // Declared although only the asm names it: the symbol the runtime resolves stays hidden.
+  auto *Counters = cast<GlobalVariable>(M.getOrInsertGlobal(Counter, I32));
   Counters->setVisibility(GlobalValue::HiddenVisibility);
   Counters->setDSOLocal(true);
 
@@ -703,12 +867,21 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
   while (isa<AllocaInst>(AfterAllocas))
     AfterAllocas = AfterAllocas->getNextNode();
   Points.push_back(AfterAllocas);
+  // Back edges are found before any is split.
+  std::vector<SmallVector<BasicBlock *, 2>> Latches(Sites.size());
   unsigned K = 0;
   for (Loop *L : LI.getLoopsInPreorder()) {
-    bool Site = Osr && Sites[K++].Eligible;
+    unsigned Index = K++;
+    bool Site = Osr && Sites[Index].Eligible;
     BasicBlock::iterator At = L->getHeader()->getFirstInsertionPt();
-    if (!Site && At != L->getHeader()->end())
+    if (Site)
+      L->getLoopLatches(Latches[Index]);
+    else if (At != L->getHeader()->end())
       Points.push_back(&*At);
+  }
+  for (Instruction *At : Points) {
+    IRBuilder<> IRB(At);
+    emitIncrement(IRB, Counter, 0);
   }
   OsrFrame Frame;
   AllocaInst *Block = nullptr;
@@ -727,19 +900,15 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
                              M.getDataLayout().getAllocaAddrSpace(), nullptr, Frame.Alignment,
                              "irjit.frame", &*F.getEntryBlock().getFirstInsertionPt());
     }
+    bool X87 = usesX87(F);
     for (unsigned I = 0; I < Sites.size(); ++I) {
       if (!Sites[I].Eligible)
         continue;
-      SmallVector<Value *, 16> Args = osrParams(Sites[I], Frame);
-      if (!Args.empty() && !Args.front())
-        Args.front() = Block;
-      instrumentOsrSite(F, Sites[I], Args, I, SitesGV, RecordTy);
+      SmallVector<Value *, 16> Params = osrParams(Sites[I], Frame);
+      if (!Params.empty() && !Params.front())
+        Params.front() = Block;
+      instrumentOsrSite(F, Sites[I], Params, Latches[I], I, SitesGV, RecordTy, X87);
     }
-  }
-  for (Instruction *At : Points) {
-    IRBuilder<> IRB(At);
-    IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, Counters), ConstantInt::get(I32, 1)),
-                    Counters);
   }
   // Last: it erases lifetime markers, which may be among the insertion points above.
   if (Block)

@@ -160,10 +160,10 @@ pub struct CompileRequest {
 
 /// The on-stack-replacement part of a compile request.
 ///
-/// Tier-0 code with sites checks, at each loop header, a record of the runtime's
+/// Tier-0 code with sites counts, on each loop's back edges, in a record of the runtime's
 /// `__irjit_osr_sites` array (resolved per object: see [`Osr::Sites`]) (`{ ptr continuation, i32 count, i32 unit }`, 16 bytes): it counts
-/// the iteration and, once the runtime has stored a continuation there, calls it with the values
-/// live at the header and returns what it returns. A continuation (symbol
+/// the iteration and, once the runtime has stored a continuation there and set the top bit of
+/// the count, calls it with the values live at the header and returns what it returns. A continuation (symbol
 /// [`osr_continuation_name`]) is the rest of the function from that header, at the request's level.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Osr {

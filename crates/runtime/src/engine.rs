@@ -572,7 +572,7 @@ impl Engine {
             self.linker.unload(&code)?;
             return Ok(());
         }
-        table.slot(site).store(entry, Ordering::Release);
+        table.set_continuation(site, entry);
         self.stats.osr_continuations += 1;
         tracing::debug!(continuation = %name, entry = format!("{entry:#x}"), "OSR ready");
         Ok(())

@@ -4,8 +4,9 @@
 //!
 //! Tier-0 code counts its entries and loop iterations in `__irjit_counters[unit]`, an array the
 //! runtime places in the heap's data region. A poller thread scans the array every millisecond
-//! and queues the functions whose count reached the threshold (counting needs no branch or call in
-//! the program's code, see the compiler's `instrument`). Background threads, each with a compiler
+//! (every 8 ms at most while it finds nothing new) and queues the functions whose count reached
+//! the threshold (counting needs no branch or call in the program's code, see the compiler's
+//! `instrument`). Background threads, each with a compiler
 //! of its own (its own LLVM context), compile them at tier 2; the engine links the result and
 //! re-points the function's stub with one atomic store. Calls already running in tier-0 code
 //! finish there; new calls enter tier 2.
@@ -17,8 +18,9 @@
 //! reaches [`OSR_FACTOR`] times the threshold: tier-2 code has no counters, so a count still
 //! growing that far comes from a tier-0 frame that stays in its loop. A background thread
 //! compiles the site's continuation (the rest of the function from that header, taking the
-//! values live there) and the engine stores its address in the record; the tier-0 loop sees it at
-//! its next iteration, calls it, and returns what it returns.
+//! values live there) and the engine stores its address in the record, then sets the top bit of
+//! the record's count, which tier-0 code tests as it counts; the tier-0 loop sees it at its next
+//! iteration, calls the continuation, and returns what it returns.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
@@ -125,6 +127,11 @@ pub const OSR_SITES_MAX: u32 = 1 << 16;
 /// Bytes of one OSR site record: `{ u64 continuation, u32 count, u32 unit }`.
 pub const OSR_RECORD_BYTES: u64 = 16;
 
+/// The top bit of a site's count: set once the site's continuation is in its slot. Tier-0 code
+/// increments the count and tests this bit with the same instruction, and looks at the slot only
+/// when it is set (see the compiler's `instrumentOsrSite`).
+const OSR_READY: u32 = 1 << 31;
+
 /// Site records handed out so far (published by the engine for the poller).
 static OSR_SITES_USED: AtomicU32 = AtomicU32::new(0);
 
@@ -149,11 +156,29 @@ impl OsrTable {
         unsafe { AtomicU64::from_ptr(self.record(site) as *mut u64) }
     }
 
-    /// The iteration count of a site record.
+    /// The count word of a site record: iterations, and [`OSR_READY`].
     fn count(&self, site: u32) -> &'static AtomicU32 {
         // SAFETY: as for `slot`; tier-0 code increments the count non-atomically, and a count
         // off by a few does not matter.
         unsafe { AtomicU32::from_ptr((self.record(site) + 8) as *mut u32) }
+    }
+
+    /// Installs a continuation: stores its address in the site's slot, then tells tier-0 code to
+    /// look there. On x86 the two stores are seen in this order, so tier-0 code that sees the bit
+    /// finds the address.
+    pub fn set_continuation(&self, site: u32, entry: u64) {
+        self.slot(site).store(entry, Ordering::Release);
+        self.count(site).fetch_or(OSR_READY, Ordering::Release);
+    }
+
+    /// A site's iterations so far; its ready bit set again if tier-0 code undid it (its
+    /// increment is a load and a store, which can overwrite the runtime's atomic `or`).
+    fn poll(&self, site: u32) -> u32 {
+        let count = self.count(site).load(Ordering::Relaxed);
+        if count & OSR_READY == 0 && self.slot(site).load(Ordering::Relaxed) != 0 {
+            self.count(site).fetch_or(OSR_READY, Ordering::Release);
+        }
+        count & !OSR_READY
     }
 
     /// The unit field of a site record.
@@ -272,7 +297,13 @@ impl Counters {
     }
 }
 
-const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(1);
+/// The poller's shortest interval, at the start and whenever a scan finds work.
+const POLL_INTERVAL_MIN: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// The poller's longest interval: it doubles after each scan that finds nothing to queue (a
+/// program in its steady state), so that a large program's thousands of counters and site
+/// records are not read a thousand times a second for nothing. Tier-up may come this much later.
+const POLL_INTERVAL_MAX: std::time::Duration = std::time::Duration::from_millis(8);
 
 /// Starts the thread that watches the counters (adaptive mode).
 pub(crate) fn start_poller(counters: Counters) {
@@ -287,15 +318,17 @@ pub(crate) fn start_poller(counters: Counters) {
             // One bit per OSR site record, on this thread's stack (8 KiB; a zeroed vector of
             // bools would touch 16 pages).
             let mut osr_queued = [0u64; OSR_SITES_MAX as usize / 64];
+            let mut interval = POLL_INTERVAL_MIN;
             loop {
-                std::thread::sleep(POLL_INTERVAL);
+                std::thread::sleep(interval);
+                let mut found = false;
                 for (unit, heat) in heat.iter_mut().enumerate() {
                     *heat = u64::from(counters.count(unit));
                 }
                 if let Some(osr) = counters.osr {
                     let used = OSR_SITES_USED.load(Ordering::Acquire);
                     for site in 0..used {
-                        let count = osr.count(site).load(Ordering::Relaxed);
+                        let count = osr.poll(site);
                         let unit = osr.unit(site).load(Ordering::Relaxed) as usize;
                         if let Some(heat) = heat.get_mut(unit) {
                             *heat += u64::from(count);
@@ -306,6 +339,7 @@ pub(crate) fn start_poller(counters: Counters) {
                             && osr.slot(site).load(Ordering::Relaxed) == 0
                         {
                             osr_queued[word] |= bit;
+                            found = true;
                             push(Job::Osr(site));
                         }
                     }
@@ -313,9 +347,15 @@ pub(crate) fn start_poller(counters: Counters) {
                 for (unit, queued) in queued.iter_mut().enumerate() {
                     if !*queued && heat[unit] >= u64::from(counters.threshold) {
                         *queued = true;
+                        found = true;
                         notify_hot(unit as u32);
                     }
                 }
+                interval = if found {
+                    POLL_INTERVAL_MIN
+                } else {
+                    (interval * 2).min(POLL_INTERVAL_MAX)
+                };
             }
         });
     if let Err(e) = spawned {
