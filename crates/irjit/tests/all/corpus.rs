@@ -308,8 +308,30 @@ fn check_osr(program: &Program, level: &'static str, expect: Expect) -> Result<(
 /// The reclamation programs (`reclaim_*`), from -O0 bitcode with a low tier-up threshold: output
 /// and status equal to native, superseded code freed, and the books balance; for
 /// `reclaim_phases` the freed space must also be reused (the code region ends at most at 3/4 of
-/// the bytes placed in all). With `--keep-superseded`, nothing is freed.
+/// the bytes placed in all). With `--keep-superseded`, nothing is freed. Freeing needs the
+/// background compiles to get a core: a run that freed too little is tried again, twice at most
+/// (every run's output is checked).
 fn check_reclaim(program: &Program, keep: bool) -> Result<(), Failed> {
+    let mut attempt = 1;
+    loop {
+        match reclaim_run(program, keep)? {
+            Ok(()) => return Ok(()),
+            Err(slow) if attempt < 3 => {
+                eprintln!(
+                    "{}: run {attempt}: {}",
+                    program.name,
+                    slow.lines().next().unwrap_or("")
+                );
+                attempt += 1;
+            }
+            Err(slow) => return Err(slow.into()),
+        }
+    }
+}
+
+/// One run of [`check_reclaim`]: an error for what must hold in any run, `Ok(Err(..))` for what
+/// a run starved of a core may miss.
+fn reclaim_run(program: &Program, keep: bool) -> Result<Result<(), String>, Failed> {
     let mut irjit_args = vec!["--tier-threshold", "100"];
     if keep {
         irjit_args.push("--keep-superseded");
@@ -327,16 +349,15 @@ fn check_reclaim(program: &Program, keep: bool) -> Result<(), Failed> {
             return Err(format!("--keep-superseded freed {freed} bytes:\n{stderr}").into());
         }
     } else if freed == 0 {
-        return Err(format!("no superseded code was freed:\n{stderr}").into());
+        return Ok(Err(format!("no superseded code was freed:\n{stderr}")));
     } else if program.name == "reclaim_phases" && extent * 4 > placed * 3 {
         // 120 functions tiering up one after another: the freed space must be reused, so the
         // code region ends well below the bytes placed in all (without freeing, it is above).
-        return Err(format!(
+        return Ok(Err(format!(
             "freed code was not reused (extent {extent}, placed {placed}, freed {freed}):\n{stderr}"
-        )
-        .into());
+        )));
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
 pub fn trials() -> Vec<Trial> {

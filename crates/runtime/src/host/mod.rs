@@ -5,6 +5,7 @@
 //! zstd, libffi, ...) must not satisfy the program's references, as they would not natively.
 
 mod provided;
+mod sleep;
 mod tls;
 
 use std::collections::HashMap;

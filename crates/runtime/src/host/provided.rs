@@ -1,6 +1,7 @@
 //! Functions the runtime defines for the program: those the host C library does not export from
 //! its shared object (on glibc they live in `libc_nonshared.a`, linked statically into every
-//! native executable), the exit machinery (see [`crate::exit`]), and the heap-resident data
+//! native executable), the exit machinery (see [`crate::exit`]), the sleeps (see `sleep`), and
+//! the heap-resident data
 //! `__dso_handle`, `__cpu_model` and `__cpu_features2`.
 
 use std::ffi::{c_int, c_void};
@@ -71,6 +72,9 @@ pub(super) fn lookup(name: &str) -> Option<u64> {
         "at_quick_exit" => irjit_at_quick_exit as *const () as u64,
         "pthread_atfork" => irjit_pthread_atfork as *const () as u64,
         "__emutls_get_address" => super::tls::emutls_get_address as *const () as u64,
+        "nanosleep" => super::sleep::nanosleep as *const () as u64,
+        "clock_nanosleep" => super::sleep::clock_nanosleep as *const () as u64,
+        "usleep" => super::sleep::usleep as *const () as u64,
         _ => return None,
     };
     Some(addr)

@@ -27,7 +27,9 @@
 //!
 //! - a thread that is *running* is stopped by a signal whose handler publishes the interrupted
 //!   registers and stack pointer and waits until the round ends;
-//! - a thread *blocked in a system call* is not disturbed (a signal would cut short a `sleep`):
+//! - a thread *blocked in a system call* is not disturbed (a signal would cut short a `sleep`;
+//!   one that enters a sleep just as it is signalled has the sleep resumed by irjit's own
+//!   `nanosleep`, `clock_nanosleep` and `usleep`, see `crate::host`):
 //!   its stack pointer and program counter come from `/proc/self/task/TID/syscall`, and its
 //!   context-switch counts, read again after the scan, prove that it never left the kernel
 //!   meanwhile (if it did, the round is inconclusive and nothing is freed).
@@ -140,6 +142,12 @@ pub(crate) fn register_runtime_thread() {
 /// In a forked child: forget the parent's threads.
 pub(crate) fn reset_after_fork() {
     threads::reset_after_fork();
+}
+
+/// How many times a round's stop signal has reached the calling thread (see
+/// `crate::host::sleep`, which sleeps again when one cut a sleep short).
+pub(crate) fn stop_signals_seen() -> u32 {
+    threads::stop_signals_seen()
 }
 
 /// Installs the signal handler rounds use (once per process; harmless to repeat).

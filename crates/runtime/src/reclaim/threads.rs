@@ -6,6 +6,7 @@
 //! round needs is set up before the stop, files under `/proc` are read with plain system calls
 //! into buffers allocated beforehand, and results go into vectors with their capacity reserved.
 
+use std::cell::Cell;
 use std::ffi::{c_int, c_void, CStr};
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -70,7 +71,19 @@ fn futex(word: &AtomicU32, op: c_int, value: u32) {
     }
 }
 
+thread_local! {
+    /// Stop signals this thread has received (a plain thread-local word, which a signal handler
+    /// may touch).
+    static STOPS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// See [`super::stop_signals_seen`].
+pub(crate) fn stop_signals_seen() -> u32 {
+    STOPS.with(Cell::get)
+}
+
 extern "C" fn on_stop(_sig: c_int, _info: *mut libc::siginfo_t, context: *mut c_void) {
+    STOPS.with(|s| s.set(s.get().wrapping_add(1)));
     // SAFETY: errno is thread-local; the handler restores it before returning.
     let errno = unsafe { *libc::__errno_location() };
     let round = ACTIVE.load(Ordering::Acquire);
