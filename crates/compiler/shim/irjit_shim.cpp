@@ -515,27 +515,35 @@ void mergeFrame(Function &F, const OsrFrame &Frame, AllocaInst *Block) {
 DenseMap<const BasicBlock *, SmallPtrSet<const Value *, 16>>
 liveOnEntry(Function &F, const SmallPtrSetImpl<const BasicBlock *> &Headers) {
   DenseMap<const BasicBlock *, SmallPtrSet<const Value *, 16>> LiveIn;
-  SmallPtrSet<const BasicBlock *, 32> Seen;
+  // Blocks seen by the current walk carry its number: nothing to clear between walks, which in a
+  // function of thousands of blocks and tens of thousands of values would cost more than them.
+  DenseMap<const BasicBlock *, unsigned> Seen;
+  unsigned Walk = 0;
   SmallVector<const BasicBlock *, 32> Work;
   auto walk = [&](const Value *V, const BasicBlock *Def) {
-    Seen.clear();
+    ++Walk;
+    auto visit = [&](const BasicBlock *B) {
+      if (B == Def)
+        return;
+      unsigned &Mark = Seen[B];
+      if (Mark != Walk) {
+        Mark = Walk;
+        Work.push_back(B);
+      }
+    };
     for (const Use &U : V->uses()) {
       auto *I = dyn_cast<Instruction>(U.getUser());
       if (!I)
         continue;
-      const BasicBlock *B = I->getParent();
-      if (auto *P = dyn_cast<PHINode>(I))
-        B = P->getIncomingBlock(U);
-      if (B != Def && Seen.insert(B).second)
-        Work.push_back(B);
+      auto *P = dyn_cast<PHINode>(I);
+      visit(P ? P->getIncomingBlock(U) : I->getParent());
     }
     while (!Work.empty()) {
       const BasicBlock *B = Work.pop_back_val();
       if (Headers.count(B))
         LiveIn[B].insert(V);
       for (const BasicBlock *P : predecessors(B))
-        if (P != Def && Seen.insert(P).second)
-          Work.push_back(P);
+        visit(P);
     }
   };
   for (const Argument &A : F.args())
@@ -679,20 +687,6 @@ bool derivedLive(const Value *AI, const DenseMap<const Value *, unsigned> &Live)
   return false;
 }
 
-// `Symbol+Offset += 1` as one instruction, `addl $1, Symbol+Offset(%rip)`, where FastISel would
-// load, add and store in three. The symbol is named in the asm text rather than passed as an
-// operand, so that the instruction addresses it RIP-relative; the asm says it changes the flags
-// (FastISel leaves such an asm to SelectionDAG, alone, which costs nothing at run time).
-void emitIncrement(IRBuilder<> &IRB, StringRef Symbol, unsigned Offset) {
-  std::string Asm = "addl $$1, " + Symbol.str();
-  if (Offset)
-    Asm += "+" + std::to_string(Offset);
-  Asm += "(%rip)";
-  auto *Ty = FunctionType::get(IRB.getVoidTy(), false);
-  IRB.CreateCall(Ty, InlineAsm::get(Ty, Asm, "~{dirflag},~{fpsr},~{flags}",
-                                    /*hasSideEffects=*/true));
-}
-
 // An OSR site in tier-0 code, on each back edge of the loop whose header is `S.Header` (the
 // header's count of iterations and the header's continuation):
 //
@@ -718,9 +712,9 @@ void emitIncrement(IRBuilder<> &IRB, StringRef Symbol, unsigned Offset) {
 // values that cross a new block boundary.
 //
 // In a function that computes with x87 values (`long double`), whose register stack the x87
-// stackifier cannot carry across an asm goto's edges, a site is plain IR: the increment (see
-// emitIncrement), then `if (record.continuation != null) goto check; else goto header`, with a
-// block of its own on a conditional back edge.
+// stackifier cannot carry across an asm goto's edges, a site is plain IR: `record.count += 1;
+// if (record.continuation != null) goto check; else goto header`, with a block of its own on a
+// conditional back edge.
 void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
                        ArrayRef<BasicBlock *> Latches, unsigned Index, GlobalVariable *Sites,
                        StructType *RecordTy, bool X87) {
@@ -772,7 +766,12 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
       P.addIncoming(P.getIncomingValueForBlock(Latch), Check);
     IRBuilder<> IRB(Br);
     if (X87) {
-      emitIncrement(IRB, Sites->getName(), Index * 16 + 8);
+      Type *I32 = IRB.getInt32Ty();
+      Constant *CountP = ConstantExpr::getInBoundsGetElementPtr(
+          RecordTy, Sites, ArrayRef<Constant *>{ConstantInt::get(IRB.getInt64Ty(), Index),
+                                                ConstantInt::get(I32, 1)});
+      IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, CountP), ConstantInt::get(I32, 1)),
+                      CountP);
       IRB.CreateCondBr(IRB.CreateICmpNE(IRB.CreateLoad(Ptr, SlotP), ConstantPointerNull::get(Ptr)),
                        Check, H);
     } else if (Rotated) {
@@ -799,8 +798,11 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
     // of them than caller-saved registers it takes callee-saved ones, which the function then saves
     // and restores at every call, loop taken or not. It leaves a call marked `nocf_check` to
     // SelectionDAG, which stores each as it computes it. (The mark only matters under CET's
-    // cf-protection, where it spares the continuation an ENDBR.)
-    Call->addFnAttr(Attribute::NoCfCheck);
+    // cf-protection, where it spares the continuation an ENDBR.) Only for small functions' few
+    // arguments: a big function's saves cost little beside its body, and SelectionDAG would take
+    // longer over its calls of hundreds of arguments.
+    if (Args.size() <= 16)
+      Call->addFnAttr(Attribute::NoCfCheck);
     if (F.getReturnType()->isVoidTy())
       TB.CreateRetVoid();
     else
@@ -838,19 +840,19 @@ bool usesX87(const Function &F) {
 }
 
 // Adds a counter to the function: `__irjit_counter += 1` at entry (after the entry block's
-// allocas) and at each loop header (after its PHIs) that is not an OSR site, one instruction each
-// (see emitIncrement). No branch and no call: splitting blocks would make -O0 code spill around
-// every new block boundary. The runtime owns the counter array, resolves `__irjit_counter` to the
-// unit's slot when it links the object (so the object does not depend on the unit's number and
-// can be cached), and polls the array to find hot functions. With OSR on, loops are OSR sites
-// instead (see above), each with a count of its own.
+// allocas) and at each loop header (after its PHIs) that is not an OSR site. No branch and no
+// call: splitting blocks would make -O0 code spill around every new block boundary. A load, an
+// add and a store, where an inline asm would make one `addl $1, __irjit_counter(%rip)`: the
+// assembler's parser, set up anew for each asm statement, made sqlite's tier-0 compile about a
+// tenth slower (a noisy measurement), to save two instructions a call. The runtime owns the counter
+// array, resolves `__irjit_counter` to the unit's slot when it links the object (so the object
+// does not depend on the unit's number and can be cached), and polls the array to find hot
+// functions. With OSR on, loops are OSR sites instead (see above), each with a count of its own.
 void instrument(Function &F, IrjitUnitOptions &Opts) {
   Module &M = *F.getParent();
   LLVMContext &C = M.getContext();
   Type *I32 = Type::getInt32Ty(C);
-  const char *Counter = "__irjit_counter";
-  // Declared although only the asm names it: the symbol the runtime resolves stays hidden.
-  auto *Counters = cast<GlobalVariable>(M.getOrInsertGlobal(Counter, I32));
+  auto *Counters = cast<GlobalVariable>(M.getOrInsertGlobal("__irjit_counter", I32));
   Counters->setVisibility(GlobalValue::HiddenVisibility);
   Counters->setDSOLocal(true);
 
@@ -881,7 +883,8 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
   }
   for (Instruction *At : Points) {
     IRBuilder<> IRB(At);
-    emitIncrement(IRB, Counter, 0);
+    IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, Counters), ConstantInt::get(I32, 1)),
+                    Counters);
   }
   OsrFrame Frame;
   AllocaInst *Block = nullptr;
