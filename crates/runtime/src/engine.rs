@@ -490,15 +490,18 @@ impl Engine {
         if state.busy || state.done {
             return None;
         }
-        // One continuation per function: the sites of a loop nest tend to get hot together (an
-        // interpreter's dispatch loops all at once), and the first continuation, of the
-        // outermost hot loop (sites are queued in loop preorder), is where the tier-0 call goes.
+        // One continuation of a function at a time: the sites of a loop nest tend to get hot
+        // together (an interpreter's dispatch loops all at once), and the call running tier-0
+        // code likely enters the first one (sites are queued in loop preorder, outermost first).
+        // The others are put off, and the poller queues them again if they stay hot (the call
+        // went on to another loop: a matrix product after the loop that filled the matrices).
         let unit = state.unit;
         if osr
             .sites
             .iter()
-            .any(|other| other.unit == unit && (other.busy || other.done))
+            .any(|other| other.unit == unit && other.busy)
         {
+            crate::tiers::osr_requeue(site);
             return None;
         }
         let state = &mut osr.sites[site as usize];

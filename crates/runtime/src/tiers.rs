@@ -135,6 +135,21 @@ const OSR_READY: u32 = 1 << 31;
 /// Site records handed out so far (published by the engine for the poller).
 static OSR_SITES_USED: AtomicU32 = AtomicU32::new(0);
 
+/// One bit per OSR site record: queued for its continuation (set by the poller; cleared when
+/// the engine puts a site off, so that the poller queues it again while it stays hot).
+static OSR_QUEUED: [AtomicU64; OSR_SITES_MAX as usize / 64] =
+    [const { AtomicU64::new(0) }; OSR_SITES_MAX as usize / 64];
+
+fn osr_queued_bit(site: u32) -> (&'static AtomicU64, u64) {
+    (&OSR_QUEUED[site as usize / 64], 1u64 << (site % 64))
+}
+
+/// Lets the poller queue `site` again (the engine put its compile off).
+pub(crate) fn osr_requeue(site: u32) {
+    let (word, bit) = osr_queued_bit(site);
+    word.fetch_and(!bit, Ordering::Relaxed);
+}
+
 /// The OSR site table.
 #[derive(Clone, Copy, Debug)]
 pub struct OsrTable {
@@ -315,9 +330,6 @@ pub(crate) fn start_poller(counters: Counters) {
         .name("irjit-tier-poll".to_string())
         .spawn(move || {
             crate::reclaim::register_runtime_thread();
-            // One bit per OSR site record, on this thread's stack (8 KiB; a zeroed vector of
-            // bools would touch 16 pages).
-            let mut osr_queued = [0u64; OSR_SITES_MAX as usize / 64];
             let mut interval = POLL_INTERVAL_MIN;
             loop {
                 std::thread::sleep(interval);
@@ -333,12 +345,12 @@ pub(crate) fn start_poller(counters: Counters) {
                         if let Some(heat) = heat.get_mut(unit) {
                             *heat += u64::from(count);
                         }
-                        let (word, bit) = (site as usize / 64, 1u64 << (site % 64));
-                        if osr_queued[word] & bit == 0
+                        let (word, bit) = osr_queued_bit(site);
+                        if word.load(Ordering::Relaxed) & bit == 0
                             && count >= osr.threshold
                             && osr.slot(site).load(Ordering::Relaxed) == 0
                         {
-                            osr_queued[word] |= bit;
+                            word.fetch_or(bit, Ordering::Relaxed);
                             found = true;
                             push(Job::Osr(site));
                         }
@@ -510,4 +522,8 @@ pub(crate) fn stop_new_jobs() {
 /// In a forked child: a fresh queue (the background threads do not exist here).
 pub(crate) fn reset_after_fork() {
     QUEUE.store(std::ptr::null_mut(), Ordering::Release);
+    // The child's poller starts afresh: the parent's queued sites are not the child's jobs.
+    for word in &OSR_QUEUED {
+        word.store(0, Ordering::Relaxed);
+    }
 }
