@@ -162,6 +162,19 @@ struct OsrState {
     sites: Vec<OsrSite>,
 }
 
+impl OsrState {
+    /// A continuation of `unit` is no longer compiling: the poller may queue the function's
+    /// put-off sites again (those still getting hotter, see `tiers::start_poller`).
+    fn requeue_deferred(&mut self, unit: UnitId) {
+        for (site, state) in self.sites.iter_mut().enumerate() {
+            if state.unit == unit && state.deferred {
+                state.deferred = false;
+                crate::tiers::osr_requeue(site as u32);
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 struct OsrSite {
     unit: UnitId,
@@ -170,6 +183,9 @@ struct OsrSite {
     /// A continuation compile is under way, or done for good (installed or failed).
     busy: bool,
     done: bool,
+    /// Put off while another site of the function had its continuation compiling (see
+    /// [`Engine::begin_osr`]).
+    deferred: bool,
 }
 
 impl Engine {
@@ -474,6 +490,7 @@ impl Engine {
                     local,
                     busy: false,
                     done: false,
+                    deferred: false,
                 });
             }
             OsrTable::publish(osr.sites.len() as u32);
@@ -493,15 +510,16 @@ impl Engine {
         // One continuation of a function at a time: the sites of a loop nest tend to get hot
         // together (an interpreter's dispatch loops all at once), and the call running tier-0
         // code likely enters the first one (sites are queued in loop preorder, outermost first).
-        // The others are put off, and the poller queues them again if they stay hot (the call
-        // went on to another loop: a matrix product after the loop that filled the matrices).
+        // The others are put off until it is ready; then the poller queues those that are still
+        // getting hotter (the call went on to another loop: a matrix product after the loop that
+        // filled the matrices).
         let unit = state.unit;
         if osr
             .sites
             .iter()
             .any(|other| other.unit == unit && other.busy)
         {
-            crate::tiers::osr_requeue(site);
+            osr.sites[site as usize].deferred = true;
             return None;
         }
         let state = &mut osr.sites[site as usize];
@@ -532,6 +550,7 @@ impl Engine {
         state.busy = false;
         state.done = true;
         let (unit, local) = (state.unit, state.local);
+        osr.requeue_deferred(unit);
         let table = osr.table;
         self.stats.tier2_time += compile_time;
         let name = osr_continuation_name(self.unit_name(unit), local);
@@ -583,13 +602,14 @@ impl Engine {
 
     /// Gives up on an OSR site (its continuation failed to compile): its loop stays in tier 0.
     pub fn abandon_osr(&mut self, site: u32) {
-        if let Some(state) = self
-            .osr
-            .as_mut()
-            .and_then(|o| o.sites.get_mut(site as usize))
-        {
+        let Some(osr) = self.osr.as_mut() else {
+            return;
+        };
+        if let Some(state) = osr.sites.get_mut(site as usize) {
             state.busy = false;
             state.done = true;
+            let unit = state.unit;
+            osr.requeue_deferred(unit);
         }
     }
 

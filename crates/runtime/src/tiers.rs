@@ -136,7 +136,7 @@ const OSR_READY: u32 = 1 << 31;
 static OSR_SITES_USED: AtomicU32 = AtomicU32::new(0);
 
 /// One bit per OSR site record: queued for its continuation (set by the poller; cleared when
-/// the engine puts a site off, so that the poller queues it again while it stays hot).
+/// the engine takes back a site it put off, so that the poller may queue it again).
 static OSR_QUEUED: [AtomicU64; OSR_SITES_MAX as usize / 64] =
     [const { AtomicU64::new(0) }; OSR_SITES_MAX as usize / 64];
 
@@ -144,7 +144,7 @@ fn osr_queued_bit(site: u32) -> (&'static AtomicU64, u64) {
     (&OSR_QUEUED[site as usize / 64], 1u64 << (site % 64))
 }
 
-/// Lets the poller queue `site` again (the engine put its compile off).
+/// Lets the poller queue `site` again (the engine had put its compile off).
 pub(crate) fn osr_requeue(site: u32) {
     let (word, bit) = osr_queued_bit(site);
     word.fetch_and(!bit, Ordering::Relaxed);
@@ -326,6 +326,11 @@ pub(crate) fn start_poller(counters: Counters) {
     // reservation, trimmed), which short runs would pay for at start and at exit.
     let mut queued = vec![false; counters.len];
     let mut heat = vec![0u64; counters.len];
+    // Each OSR site's count when last queued: a site put off (see `Engine::begin_osr`) is queued
+    // again only once it has run another threshold's worth of iterations since, so that the
+    // sites a call left when it entered its function's first continuation stay quiet. (Large
+    // enough that the C library maps it: its pages are touched only for sites in use.)
+    let mut last_queued = vec![0u32; OSR_SITES_MAX as usize];
     let spawned = std::thread::Builder::new()
         .name("irjit-tier-poll".to_string())
         .spawn(move || {
@@ -346,11 +351,14 @@ pub(crate) fn start_poller(counters: Counters) {
                             *heat += u64::from(count);
                         }
                         let (word, bit) = osr_queued_bit(site);
+                        let last = &mut last_queued[site as usize];
                         if word.load(Ordering::Relaxed) & bit == 0
                             && count >= osr.threshold
+                            && count.saturating_sub(*last) >= osr.threshold
                             && osr.slot(site).load(Ordering::Relaxed) == 0
                         {
                             word.fetch_or(bit, Ordering::Relaxed);
+                            *last = count;
                             found = true;
                             push(Job::Osr(site));
                         }
