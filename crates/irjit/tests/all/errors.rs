@@ -58,17 +58,6 @@ fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
     path.to_string_lossy().into_owned()
 }
 
-fn compile_c(dir: &std::path::Path, name: &str, source: &str) -> Result<String, Failed> {
-    let src = write(dir, &format!("{name}.c"), source.as_bytes());
-    let out = dir.join(format!("{name}.bc"));
-    support::build(
-        Command::new(support::clang(false))
-            .args(["-O0", "-emit-llvm", "-c", &src, "-o"])
-            .arg(&out),
-    )?;
-    Ok(out.to_string_lossy().into_owned())
-}
-
 fn missing_file() -> Result<(), Failed> {
     let out = irjit(&["run", "/nonexistent/program.bc"])?;
     expect_error(&out, FAILURE, &["/nonexistent/program.bc", "no such file"])?;
@@ -89,7 +78,7 @@ fn not_ir() -> Result<(), Failed> {
 
 fn truncated_bitcode() -> Result<(), Failed> {
     let dir = support::work_dir("errors");
-    let bc = compile_c(&dir, "trunc_src", "int main(void) { return 0; }\n")?;
+    let bc = support::compile_c(&dir, "trunc_src", "int main(void) { return 0; }\n")?;
     let bytes = std::fs::read(&bc).unwrap();
     let path = write(&dir, "truncated.bc", &bytes[..bytes.len() / 2]);
     let out = irjit(&["run", &path])?;
@@ -116,13 +105,13 @@ fn syntax_error_ir() -> Result<(), Failed> {
 }
 
 fn missing_symbol_source(dir: &std::path::Path) -> Result<String, Failed> {
-    compile_c(
+    Ok(support::compile_c(
         dir,
         "missing_symbol",
         "#include <stdio.h>\nextern int irjit_no_such_function(int);\n\
          static int helper(int x) { return irjit_no_such_function(x) + 1; }\n\
          int main(void) { printf(\"start\\n\"); return helper(2); }\n",
-    )
+    )?)
 }
 
 /// Eager mode: the link fails before the program starts.
@@ -162,7 +151,7 @@ fn missing_symbol_lazy() -> Result<(), Failed> {
 
 fn missing_entry() -> Result<(), Failed> {
     let dir = support::work_dir("errors");
-    let bc = compile_c(&dir, "entry", "int main(void) { return 0; }\n")?;
+    let bc = support::compile_c(&dir, "entry", "int main(void) { return 0; }\n")?;
     let out = irjit(&["run", "--entry-function", "not_there", &bc])?;
     expect_error(&out, FAILURE, &["no function 'not_there'"])?;
     single_error_line(&out)
@@ -170,14 +159,14 @@ fn missing_entry() -> Result<(), Failed> {
 
 fn missing_extra_module() -> Result<(), Failed> {
     let dir = support::work_dir("errors");
-    let bc = compile_c(&dir, "extra", "int main(void) { return 0; }\n")?;
+    let bc = support::compile_c(&dir, "extra", "int main(void) { return 0; }\n")?;
     let out = irjit(&["run", "--extra-module", "/nonexistent/lib.bc", &bc])?;
     expect_error(&out, FAILURE, &["/nonexistent/lib.bc"])
 }
 
 fn bad_dlopen() -> Result<(), Failed> {
     let dir = support::work_dir("errors");
-    let bc = compile_c(&dir, "dl", "int main(void) { return 0; }\n")?;
+    let bc = support::compile_c(&dir, "dl", "int main(void) { return 0; }\n")?;
     let out = irjit(&["run", "--dlopen", "libirjit-no-such-lib.so", &bc])?;
     expect_error(&out, FAILURE, &["libirjit-no-such-lib.so"])?;
     single_error_line(&out)
@@ -194,7 +183,7 @@ fn usage_error() -> Result<(), Failed> {
 
 fn entry_function_and_argv0() -> Result<(), Failed> {
     let dir = support::work_dir("errors");
-    let bc = compile_c(
+    let bc = support::compile_c(
         &dir,
         "alt_entry",
         "#include <stdio.h>\nint alt(int argc, char **argv) { printf(\"%d %s %s\\n\", argc, argv[0], argv[1]); return 7; }\n\
@@ -221,7 +210,7 @@ fn entry_function_and_argv0() -> Result<(), Failed> {
 
 fn default_argv0_strips_extension() -> Result<(), Failed> {
     let dir = support::work_dir("errors");
-    let bc = compile_c(
+    let bc = support::compile_c(
         &dir,
         "argv0",
         "#include <stdio.h>\nint main(int argc, char **argv) { puts(argv[0]); return 0; }\n",
@@ -240,7 +229,7 @@ fn default_argv0_strips_extension() -> Result<(), Failed> {
 
 fn stats_are_printed() -> Result<(), Failed> {
     let dir = support::work_dir("errors");
-    let bc = compile_c(
+    let bc = support::compile_c(
         &dir,
         "stats",
         "#include <stdio.h>\nstatic int f(int x) { return x * 2; }\nint main(void) { printf(\"%d\\n\", f(21)); return 0; }\n",

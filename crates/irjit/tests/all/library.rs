@@ -19,32 +19,13 @@ fn irjit(args: &[&str], library: Option<&str>) -> Result<Outcome, Failed> {
     Ok(support::run(cmd, b"", Duration::from_secs(120))?)
 }
 
-/// The test program, built once (trials run in parallel: one writing the source while another
-/// compiles it would compile half a file).
 fn program() -> Result<String, Failed> {
-    static BUILT: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let dir = support::work_dir("library");
-            let src = dir.join("hello.c");
-            std::fs::write(
-                &src,
-                "#include <stdio.h>\nstatic int twice(int x) { return 2 * x; }\n\
-                 int main(void) { printf(\"%d\\n\", twice(21)); return 0; }\n",
-            )
-            .map_err(|e| format!("{}: {e}", src.display()))?;
-            let out = dir.join("hello.bc");
-            support::build(
-                Command::new(support::clang(false))
-                    .args(["-O0", "-emit-llvm", "-c"])
-                    .arg(&src)
-                    .arg("-o")
-                    .arg(&out),
-            )?;
-            Ok(out.to_string_lossy().into_owned())
-        })
-        .clone()
-        .map_err(Failed::from)
+    Ok(support::compile_c(
+        &support::work_dir("library"),
+        "hello",
+        "#include <stdio.h>\nstatic int twice(int x) { return 2 * x; }\n\
+         int main(void) { printf(\"%d\\n\", twice(21)); return 0; }\n",
+    )?)
 }
 
 /// The `DT_NEEDED` entries of an ELF file.

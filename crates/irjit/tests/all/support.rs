@@ -66,6 +66,28 @@ pub fn build(cmd: &mut Command) -> Result<(), String> {
     Ok(())
 }
 
+/// Compiles C `source` at -O0 to `dir/NAME.bc` and returns that path. Trials running at the same
+/// time may compile the same name: each writes and compiles files of its own, and the bitcode is
+/// renamed into place whole.
+pub fn compile_c(dir: &Path, name: &str, source: &str) -> Result<String, String> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let unique = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let src = dir.join(format!("{name}.{unique}.c"));
+    let tmp = dir.join(format!("{name}.{unique}.bc"));
+    std::fs::write(&src, source).map_err(|e| format!("{}: {e}", src.display()))?;
+    build(
+        Command::new(clang(false))
+            .args(["-O0", "-emit-llvm", "-c"])
+            .arg(&src)
+            .arg("-o")
+            .arg(&tmp),
+    )?;
+    let out = dir.join(format!("{name}.bc"));
+    std::fs::rename(&tmp, &out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let _ = std::fs::remove_file(&src);
+    Ok(out.to_string_lossy().into_owned())
+}
+
 /// Builds each key once even when several trials ask concurrently.
 type Cells = HashMap<String, Arc<OnceLock<Result<PathBuf, String>>>>;
 

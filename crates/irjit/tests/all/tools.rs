@@ -8,18 +8,11 @@ use libtest_mimic::{Failed, Trial};
 use crate::support::{self, Outcome, Status};
 
 fn compile(name: &str, source: &str) -> Result<String, Failed> {
-    let dir = support::work_dir("tools");
-    let src = dir.join(format!("{name}.c"));
-    std::fs::write(&src, source).unwrap();
-    let out = dir.join(format!("{name}.bc"));
-    support::build(
-        Command::new(support::clang(false))
-            .args(["-O0", "-emit-llvm", "-c"])
-            .arg(&src)
-            .arg("-o")
-            .arg(&out),
-    )?;
-    Ok(out.to_string_lossy().into_owned())
+    Ok(support::compile_c(
+        &support::work_dir("tools"),
+        name,
+        source,
+    )?)
 }
 
 fn irjit(args: &[&str]) -> Result<Outcome, Failed> {
