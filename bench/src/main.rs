@@ -72,7 +72,9 @@ struct Args {
     #[arg(long, value_name = "N")]
     warmup: Option<u32>,
 
-    /// The limit for one run of a program, in seconds [default: 120, with --quick 60].
+    /// The limit for one run of a program, in seconds [default: 120, with --quick 300: quick
+    /// runs measure two cells at once, and compiling all of SQLite at O2 then takes about a
+    /// minute].
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
 
@@ -177,7 +179,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     let settings = measure::Settings {
         warmup: args.warmup.unwrap_or(0),
         runs: args.runs.unwrap_or(if args.quick { 1 } else { 3 }),
-        timeout: Duration::from_secs(args.timeout.unwrap_or(if args.quick { 60 } else { 120 })),
+        timeout: Duration::from_secs(args.timeout.unwrap_or(if args.quick { 300 } else { 120 })),
         irjit: irjit.clone(),
         scratch,
         raw_dir,
@@ -318,6 +320,16 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|c| c.engine == "native" || c.engine.starts_with("irjit"))
         .count();
+    // The failures again at the end, where a CI log's tail shows them.
+    for cell in &failed {
+        eprintln!(
+            "bench: FAILED {} {} {}: {}",
+            cell.benchmark,
+            cell.level.map(|l| l.to_string()).unwrap_or_default(),
+            cell.engine,
+            cell.failure().unwrap_or_default()
+        );
+    }
     eprintln!(
         "bench: done in {:.1} min: {} cells, {} failed ({} of them native or irjit); see {}",
         results.duration_s / 60.0,
