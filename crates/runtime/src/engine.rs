@@ -219,12 +219,10 @@ impl Engine {
         }
         let mut linker = Linker::new(heap, host);
         // Data the program expects from static libraries or the native linker, placed in the heap
-        // because code refers to it PC-relative.
+        // because code refers to it PC-relative (`__cpu_model` and `__cpu_features2` are placed
+        // when first referred to: see `host::lazy_heap_data`).
         let dso_handle = linker.define_data("__dso_handle", &[0; 8], 8)?;
         crate::host::set_dso_handle(dso_handle);
-        let (cpu_model, cpu_features2) = crate::host::host_cpu_model();
-        linker.define_data("__cpu_model", &cpu_model, 16)?;
-        linker.define_data("__cpu_features2", &cpu_features2, 4)?;
 
         let layout = compiler.layout();
         for alias in &layout.aliases {

@@ -94,8 +94,7 @@ pub fn resolver_address() -> u64 {
 
 /// Whether the trampoline's `xsave` area is large enough on this CPU.
 pub fn check_cpu() -> Result<(), String> {
-    let leaf1 = std::arch::x86_64::__cpuid(1);
-    if leaf1.ecx & (1 << 27) == 0 {
+    if !crate::host::osxsave() {
         return Err("this CPU or OS does not enable XSAVE (OSXSAVE)".to_string());
     }
     // Leaf 0xD exists when OSXSAVE is set.

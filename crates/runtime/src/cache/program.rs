@@ -39,7 +39,7 @@ impl ProgramKey {
         };
         part(b"irjit program key v1");
         part(env!("CARGO_PKG_VERSION").as_bytes());
-        part(&cpu_signature());
+        part(&crate::host::cpu_signature());
         part(inputs.options.as_bytes());
         if let Some(lib) = inputs.compiler_library {
             use std::os::unix::fs::MetadataExt;
@@ -60,39 +60,6 @@ impl ProgramKey {
         }
         Ok(ProgramKey(*h.finalize().as_bytes()))
     }
-}
-
-/// The CPU as `cpuid` describes it: vendor, family/model/stepping and feature flags (the
-/// per-core APIC id is left out), plus the OS-enabled vector state (XCR0).
-fn cpu_signature() -> Vec<u8> {
-    use std::arch::x86_64::{__cpuid_count, _xgetbv};
-    let mut out = Vec::new();
-    let mut push = |leaf: u32, sub: u32, mask_ebx: bool| {
-        let r = __cpuid_count(leaf, sub);
-        let ebx = if mask_ebx { r.ebx & 0x0000_ffff } else { r.ebx };
-        for v in [leaf, sub, r.eax, ebx, r.ecx, r.edx] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-    };
-    let max = __cpuid_count(0, 0).eax;
-    push(0, 0, false);
-    // Leaf 1's EBX holds the APIC id in bits 24..31 and the CLFLUSH/logical-count bytes.
-    push(1, 0, true);
-    if max >= 7 {
-        push(7, 0, false);
-        push(7, 1, false);
-    }
-    let ext = __cpuid_count(0x8000_0000, 0).eax;
-    if ext >= 0x8000_0001 {
-        push(0x8000_0001, 0, false);
-    }
-    let osxsave = __cpuid_count(1, 0).ecx & (1 << 27) != 0;
-    if osxsave {
-        // SAFETY: XGETBV is available when the OS set OSXSAVE, checked just above.
-        let xcr0 = unsafe { _xgetbv(0) };
-        out.extend_from_slice(&xcr0.to_le_bytes());
-    }
-    out
 }
 
 /// The parts of a compile request that make different code (the OSR record limit and

@@ -4,6 +4,7 @@
 //! Never the whole process namespace: irjit's own dependencies (LLVM and what it links: zlib,
 //! zstd, libffi, ...) must not satisfy the program's references, as they would not natively.
 
+mod cpu;
 mod provided;
 mod sleep;
 mod tls;
@@ -16,11 +17,13 @@ use libloading::os::unix::{Library, RTLD_GLOBAL, RTLD_NOW};
 
 use crate::error::RuntimeError;
 
-pub use provided::{dso_handle, host_cpu_model, set_dso_handle};
+pub use cpu::{osxsave, signature as cpu_signature};
+pub use provided::{dso_handle, lazy_heap_data, set_dso_handle};
 pub use tls::host_tls_control;
 
-/// Symbols the runtime defines in the code heap for every program (the engine places them before
-/// the program's own code), besides the functions [`HostResolver`] provides.
+/// Symbols the runtime defines in the code heap for every program (`__dso_handle` before the
+/// program's own code, the others when first referred to: see [`lazy_heap_data`]), besides the
+/// functions [`HostResolver`] provides.
 pub const HEAP_SYMBOLS: &[&str] = &["__dso_handle", "__cpu_model", "__cpu_features2"];
 
 /// Libraries a C or C++ program may need beyond the C library, opened (in this order) only when a

@@ -27,13 +27,27 @@ extern "C" {
 }
 
 /// The contents of static libgcc's `__cpu_model` (16 bytes) and `__cpu_features2` (12 bytes) for
-/// this CPU, which `__builtin_cpu_supports` reads.
+/// this CPU, which `__builtin_cpu_supports` reads. Computed once, on first use: it takes a dozen
+/// `cpuid` instructions, and few programs read it.
 pub fn host_cpu_model() -> ([u8; 16], [u8; 12]) {
-    let mut model = [0; 16];
-    let mut features2 = [0; 12];
-    // SAFETY: the helper writes exactly 16 and 12 bytes into the buffers.
-    unsafe { irjit_host_cpu_model(model.as_mut_ptr(), features2.as_mut_ptr()) };
-    (model, features2)
+    static MODEL: std::sync::OnceLock<([u8; 16], [u8; 12])> = std::sync::OnceLock::new();
+    *MODEL.get_or_init(|| {
+        let mut model = [0; 16];
+        let mut features2 = [0; 12];
+        // SAFETY: the helper writes exactly 16 and 12 bytes into the buffers.
+        unsafe { irjit_host_cpu_model(model.as_mut_ptr(), features2.as_mut_ptr()) };
+        (model, features2)
+    })
+}
+
+/// The contents and alignment of a data symbol the runtime places in the code heap when the
+/// program first refers to it (`__cpu_model`, `__cpu_features2`), or `None` for other names.
+pub fn lazy_heap_data(name: &str) -> Option<(Vec<u8>, u64)> {
+    match name {
+        "__cpu_model" => Some((host_cpu_model().0.to_vec(), 16)),
+        "__cpu_features2" => Some((host_cpu_model().1.to_vec(), 4)),
+        _ => None,
+    }
 }
 
 extern "C" {

@@ -733,6 +733,9 @@ impl Linker {
         if let Some(addr) = self.lookup(name) {
             return Some(addr);
         }
+        if let Some((bytes, align)) = crate::host::lazy_heap_data(name) {
+            return self.define_data(name, &bytes, align).ok();
+        }
         if let Some(variable) = name.strip_prefix("__emutls_v.") {
             // A thread-local variable the program does not define: a host library's, in native
             // TLS. Give the program a proxy control object for it.
