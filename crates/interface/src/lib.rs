@@ -240,9 +240,11 @@ pub struct ObjectKey(pub [u8; 32]);
 impl ObjectKey {
     /// The key as 64 lowercase hex digits.
     pub fn to_hex(&self) -> String {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut s = String::with_capacity(64);
         for b in self.0 {
-            s.push_str(&format!("{b:02x}"));
+            s.push(DIGITS[usize::from(b >> 4)] as char);
+            s.push(DIGITS[usize::from(b & 15)] as char);
         }
         s
     }
@@ -521,5 +523,24 @@ pub trait UnitCompiler: Send {
     /// each object's key). A compiler that computes no keys ignores this.
     fn set_store(&mut self, store: Option<Arc<dyn ObjectStore>>) {
         let _ = store;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ObjectKey;
+
+    #[test]
+    fn object_keys_print_and_parse_as_hex() {
+        let mut bytes = [0u8; 32];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (i as u8).wrapping_mul(37) ^ 0xa5;
+        }
+        let key = ObjectKey(bytes);
+        let hex = key.to_hex();
+        let expected: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, expected);
+        assert_eq!(ObjectKey::from_hex(&hex), Some(key));
+        assert_eq!(ObjectKey::from_hex(&hex[1..]), None);
     }
 }

@@ -15,6 +15,8 @@
 
 mod commands;
 mod exit;
+mod libm;
+mod log;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -91,37 +93,6 @@ enum Command {
     Cache(commands::cache::CacheCommand),
     /// Fill the code cache ahead of time: every function (or the profile's hot set) at tier 2.
     Aot(commands::aot::AotArgs),
-}
-
-fn init_tracing(verbose: u8) {
-    use tracing_subscriber::EnvFilter;
-    let filter = match std::env::var("IRJIT_LOG") {
-        Ok(spec) if !spec.is_empty() => spec,
-        _ => match verbose {
-            0 => "warn",
-            1 => "info",
-            2 => "debug",
-            _ => "trace",
-        }
-        .to_string(),
-    };
-    // At trace level, closing spans report their time (compile phases, links).
-    let span_close = verbose >= 3 || std::env::var_os("IRJIT_LOG").is_some();
-    // The compiler library has its own copy of `tracing`: it logs the same way, to stderr too.
-    irjit_runtime::compiler_lib::set_log_config(irjit_interface::abi::LogConfig {
-        filter: filter.clone(),
-        span_close,
-    });
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(filter))
-        .with_span_events(if span_close {
-            tracing_subscriber::fmt::format::FmtSpan::CLOSE
-        } else {
-            tracing_subscriber::fmt::format::FmtSpan::NONE
-        })
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
 }
 
 /// `irjit FILE ARGS...` → `irjit run FILE ARGS...` when FILE is no subcommand or option but a
@@ -228,7 +199,9 @@ fn irjit_main() -> u8 {
     let args = with_implicit_run(std::env::args_os().collect());
     let is_run = subcommand_index(&args).is_some_and(|i| args[i].to_str() == Some("run"));
     // Each command is built once: that costs as much as a warm run's linking.
-    let (verbose, command) = if is_run {
+    let (verbose, command) = if let Some(args) = commands::run::RunArgs::simple(&args) {
+        (0, Command::Run(args))
+    } else if is_run {
         let command = RunCli::command();
         let args = program_args_verbatim(&command, args);
         let cli: RunCli = parse(command, args);
@@ -238,7 +211,7 @@ fn irjit_main() -> u8 {
         let cli: Cli = parse(Cli::command(), args);
         (cli.verbose, cli.command)
     };
-    init_tracing(verbose);
+    log::init(verbose);
     let result = match command {
         Command::Run(args) => commands::run::run(args),
         Command::Pack(args) => commands::pack::run(args),
@@ -298,6 +271,46 @@ mod tests {
             .map(|c| c.get_name().to_string())
             .collect();
         assert_eq!(names, SUBCOMMANDS);
+    }
+
+    /// The quick reading of plain `irjit run` lines is clap's, and it leaves the rest to clap.
+    #[test]
+    fn simple_run_lines_read_as_clap_reads_them() {
+        let split = |line: &str| -> Vec<OsString> { line.split(' ').map(OsString::from).collect() };
+        for line in [
+            "irjit run p.bc",
+            "irjit run p.bc a -v --help -- --stats",
+            "irjit run --stats p.bc x",
+            "irjit run --no-cache p.bc",
+            "irjit run --cache-dir /tmp/c p.bc 1",
+            "irjit run --cache-dir=/tmp/c --stats --no-cache p.bc",
+        ] {
+            let fast = commands::run::RunArgs::simple(&split(line)).expect(line);
+            let command = RunCli::command();
+            let args = program_args_verbatim(&command, split(line));
+            let cli = RunCli::from_arg_matches(&command.get_matches_from(args)).expect(line);
+            let RunOnly::Run(clap) = cli.command;
+            assert_eq!(cli.verbose, 0);
+            assert_eq!(format!("{fast:?}"), format!("{clap:?}"), "{line}");
+        }
+        for line in [
+            "irjit",
+            "irjit run",
+            "irjit run -O0 p.bc",
+            "irjit -v run p.bc",
+            "irjit run -- p.bc",
+            "irjit run --stats --stats p.bc",
+            "irjit run --cache-dir a --cache-dir b p.bc",
+            "irjit run --cache-dir= p.bc",
+            "irjit run --cache-dir",
+            "irjit run --tier 0 p.bc",
+            "irjit aot p.bc",
+        ] {
+            assert!(
+                commands::run::RunArgs::simple(&split(line)).is_none(),
+                "{line}"
+            );
+        }
     }
 
     /// `irjit run` parsed alone reads as it does within the whole command line.

@@ -30,6 +30,16 @@ fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 impl CacheArgs {
+    /// The options as the command line's defaults leave them, but for `--cache-dir` and
+    /// `--no-cache` (for the quick reading of a plain `irjit run`, see `RunArgs::simple`).
+    pub fn new(cache_dir: Option<PathBuf>, no_cache: bool) -> CacheArgs {
+        CacheArgs {
+            cache_dir,
+            no_cache,
+            cache_max_size: None,
+        }
+    }
+
     fn dir(&self) -> anyhow::Result<PathBuf> {
         match &self.cache_dir {
             Some(dir) => Ok(dir.clone()),

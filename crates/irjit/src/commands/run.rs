@@ -101,6 +101,66 @@ pub struct RunArgs {
     args: Vec<String>,
 }
 
+impl RunArgs {
+    /// Reads the common command lines of `irjit run` without clap: `irjit run [--cache-dir DIR |
+    /// --cache-dir=DIR | --no-cache | --stats]... PROGRAM ARGS...`, each option at most once, the
+    /// program not starting with `-`, every argument valid UTF-8. Anything else is `None`, for
+    /// clap to read (and to report errors). Building clap's parser costs more than a tenth of a
+    /// warm run of a small program; a test checks that both readings agree.
+    pub fn simple(args: &[std::ffi::OsString]) -> Option<RunArgs> {
+        let mut args = args.iter().map(|a| a.to_str());
+        let (Some(_), Some(Some("run"))) = (args.next(), args.next()) else {
+            return None;
+        };
+        let (mut cache_dir, mut no_cache, mut stats) = (None, false, false);
+        let program = loop {
+            let arg = args.next()??;
+            let dir = match arg {
+                "--no-cache" if !no_cache => {
+                    no_cache = true;
+                    continue;
+                }
+                "--stats" if !stats => {
+                    stats = true;
+                    continue;
+                }
+                "--cache-dir" => args.next()??,
+                _ => match arg.strip_prefix("--cache-dir=") {
+                    Some(dir) => dir,
+                    None if arg.starts_with('-') => return None,
+                    None => break arg,
+                },
+            };
+            if cache_dir.is_some() || dir.is_empty() || dir.starts_with('-') {
+                return None;
+            }
+            cache_dir = Some(PathBuf::from(dir));
+        };
+        let args = args
+            .map(|a| a.map(str::to_string))
+            .collect::<Option<Vec<String>>>()?;
+        Some(RunArgs {
+            opt_level: OptLevel::O2,
+            extra_modules: Vec::new(),
+            dlopen: Vec::new(),
+            entry_function: None,
+            argv0: None,
+            lazy: true,
+            tier: TierMode::Adaptive,
+            tier_threshold: irjit_runtime::tiers::DEFAULT_THRESHOLD,
+            no_osr: false,
+            keep_superseded: false,
+            compile_threads: None,
+            perf_map: false,
+            crash_report: "auto".to_string(),
+            stats,
+            cache: super::cache::CacheArgs::new(cache_dir, no_cache),
+            program: PathBuf::from(program),
+            args,
+        })
+    }
+}
+
 fn parse_tier(s: &str) -> Result<TierMode, String> {
     match s {
         "0" => Ok(TierMode::Tier0),

@@ -34,13 +34,10 @@ pub fn register_function(start: u64, size: u64, name: &str) {
     let Some(chunk) = CHUNKS_TABLE.get(i / CHUNK) else {
         return; // Table full: reports fall back to the raw address.
     };
-    let chunk = chunk.get_or_init(|| {
-        Box::new(std::array::from_fn(|_| Entry {
-            start: AtomicU64::new(0),
-            size: AtomicU64::new(0),
-            name: AtomicPtr::new(std::ptr::null_mut()),
-        }))
-    });
+    // Zeroed memory straight from the allocator: a chunk built on the stack and moved into its
+    // box cost 24 KiB of copying and page faults at every start.
+    // SAFETY: an all-zero `Entry` is valid: atomic integers of 0 and a null atomic pointer.
+    let chunk = chunk.get_or_init(|| unsafe { Box::<Chunk>::new_zeroed().assume_init() });
     let entry = &chunk[i % CHUNK];
     let name = CString::new(name).unwrap_or_default().into_raw();
     entry.name.store(name.cast(), Ordering::Relaxed);
