@@ -7,6 +7,7 @@
 
 #include "llvm-c/Core.h"
 #include "llvm-c/TargetMachine.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Analysis/LoopInfo.h"
@@ -508,50 +509,81 @@ void mergeFrame(Function &F, const OsrFrame &Frame, AllocaInst *Block) {
 }
 
 // The values live on entry to each block of `Headers`: arguments and instructions with a use that
-// a path from the header reaches without passing their definition. Found by walking back from
-// each use (a phi's use sits at the end of its incoming block) to the defining block, as a
-// liveness analysis does. Values used only in their own block, as most of `-O0` code's are, cost
-// nothing.
+// a path from the header reaches without passing their definition (a phi's use sits at the end of
+// its incoming block). A backward dataflow over bit vectors, one bit per value used outside its
+// own block: values used only there, as most of `-O0` code's are, cost nothing, and a variable
+// used all over a function of thousands of blocks costs a bit per block, not a walk per use.
 DenseMap<const BasicBlock *, SmallPtrSet<const Value *, 16>>
 liveOnEntry(Function &F, const SmallPtrSetImpl<const BasicBlock *> &Headers) {
   DenseMap<const BasicBlock *, SmallPtrSet<const Value *, 16>> LiveIn;
-  // Blocks seen by the current walk carry its number: nothing to clear between walks, which in a
-  // function of thousands of blocks and tens of thousands of values would cost more than them.
-  DenseMap<const BasicBlock *, unsigned> Seen;
-  unsigned Walk = 0;
-  SmallVector<const BasicBlock *, 32> Work;
-  auto walk = [&](const Value *V, const BasicBlock *Def) {
-    ++Walk;
-    auto visit = [&](const BasicBlock *B) {
-      if (B == Def)
+  // The block where a use needs its value: a phi's incoming block, else the user's block.
+  auto useBlock = [](const Use &U) -> const BasicBlock * {
+    auto *I = cast<Instruction>(U.getUser());
+    auto *P = dyn_cast<PHINode>(I);
+    return P ? P->getIncomingBlock(U) : I->getParent();
+  };
+  // Number the values that are needed in a block other than their own.
+  std::vector<const Value *> Values;
+  DenseMap<const Value *, unsigned> Index;
+  auto consider = [&](const Value *V, const BasicBlock *Def) {
+    for (const Use &U : V->uses())
+      if (isa<Instruction>(U.getUser()) && useBlock(U) != Def) {
+        Index[V] = Values.size();
+        Values.push_back(V);
         return;
-      unsigned &Mark = Seen[B];
-      if (Mark != Walk) {
-        Mark = Walk;
-        Work.push_back(B);
       }
-    };
-    for (const Use &U : V->uses()) {
-      auto *I = dyn_cast<Instruction>(U.getUser());
-      if (!I)
-        continue;
-      auto *P = dyn_cast<PHINode>(I);
-      visit(P ? P->getIncomingBlock(U) : I->getParent());
-    }
-    while (!Work.empty()) {
-      const BasicBlock *B = Work.pop_back_val();
-      if (Headers.count(B))
-        LiveIn[B].insert(V);
-      for (const BasicBlock *P : predecessors(B))
-        visit(P);
-    }
   };
   for (const Argument &A : F.args())
-    walk(&A, nullptr);
+    consider(&A, nullptr);
   for (const BasicBlock &BB : F)
     for (const Instruction &I : BB)
       if (!I.getType()->isVoidTy())
-        walk(&I, &BB);
+        consider(&I, &BB);
+  if (Values.empty() || Headers.empty())
+    return LiveIn;
+  // Per block: Gen, the values it needs from elsewhere; Def, those it defines; In, the result.
+  DenseMap<const BasicBlock *, unsigned> Number;
+  std::vector<const BasicBlock *> Blocks;
+  for (const BasicBlock &BB : F) {
+    Number[&BB] = Blocks.size();
+    Blocks.push_back(&BB);
+  }
+  unsigned N = Values.size();
+  std::vector<BitVector> Gen(Blocks.size(), BitVector(N)), Def(Blocks.size(), BitVector(N)),
+      In(Blocks.size(), BitVector(N));
+  for (unsigned V = 0; V < N; ++V) {
+    const BasicBlock *DefBlock = nullptr;
+    if (auto *I = dyn_cast<Instruction>(Values[V])) {
+      DefBlock = I->getParent();
+      Def[Number[DefBlock]].set(V);
+    }
+    for (const Use &U : Values[V]->uses())
+      if (isa<Instruction>(U.getUser()))
+        if (const BasicBlock *B = useBlock(U); B != DefBlock)
+          Gen[Number[B]].set(V);
+  }
+  // In = Gen | (union of the successors' In) - Def, to a fixed point; blocks are visited last to
+  // first, which follows the flow backwards in most functions' layout.
+  BitVector Out(N);
+  for (bool Changed = true; Changed;) {
+    Changed = false;
+    for (unsigned B = Blocks.size(); B-- > 0;) {
+      Out.reset();
+      for (const BasicBlock *S : successors(Blocks[B]))
+        Out |= In[Number[S]];
+      Out.reset(Def[B]);
+      Out |= Gen[B];
+      if (Out != In[B]) {
+        In[B] = Out;
+        Changed = true;
+      }
+    }
+  }
+  for (const BasicBlock *H : Headers) {
+    auto &Set = LiveIn[H];
+    for (unsigned V : In[Number[H]].set_bits())
+      Set.insert(Values[V]);
+  }
   return LiveIn;
 }
 
@@ -755,6 +787,13 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
       Br = cast<BranchInst>(Latch->getTerminator());
       Rotated = false;
     }
+    // Instruction selection leaves a block that ends in an asm goto, all of it, to SelectionDAG
+    // (FastISel goes bottom-up and gives up at the terminator), which costs far more than
+    // FastISel: the asm goto gets a block of its own, entered by falling through. Not where the
+    // header has phis: their values would cross the new block boundary, which -O0 register
+    // allocation spills at every iteration.
+    if (!X87 && !Rotated && &Latch->front() != Br && !isa<PHINode>(H->front()))
+      Latch = Latch->splitBasicBlock(Br, H->getName() + ".osr.site");
     SmallVector<Value *, 16> Args;
     for (Value *V : Params) {
       auto *P = dyn_cast<PHINode>(V);
@@ -800,8 +839,10 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
     // SelectionDAG, which stores each as it computes it. (The mark only matters under CET's
     // cf-protection, where it spares the continuation an ENDBR.) Only for small functions' few
     // arguments: a big function's saves cost little beside its body, and SelectionDAG would take
-    // longer over its calls of hundreds of arguments.
-    if (Args.size() <= 16)
+    // longer over its calls of hundreds of arguments. Nor for calls of a few arguments (most
+    // sites of -O0 code pass the frame block alone), which FastISel keeps in caller-saved
+    // registers: SelectionDAG costs about 0.2 M instructions of compile time per call.
+    if (Args.size() > 4 && Args.size() <= 16)
       Call->addFnAttr(Attribute::NoCfCheck);
     if (F.getReturnType()->isVoidTy())
       TB.CreateRetVoid();
