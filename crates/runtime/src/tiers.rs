@@ -383,6 +383,19 @@ pub(crate) fn start_poller(counters: Counters) {
     }
 }
 
+/// The cores the process may use, as the thread that started the poller had them: the poller is
+/// kept on one, and the threads it starts (tier-2 compiles, which inherit its affinity) take
+/// them all back with [`unpin`].
+static PROCESS_CPUS: std::sync::OnceLock<libc::cpu_set_t> = std::sync::OnceLock::new();
+
+/// Gives the calling thread every core of [`PROCESS_CPUS`] (a thread started by the poller).
+fn unpin() {
+    if let Some(set) = PROCESS_CPUS.get() {
+        // SAFETY: setting the calling thread's affinity from a valid CPU set.
+        unsafe { libc::sched_setaffinity(0, std::mem::size_of_val(set), set) };
+    }
+}
+
 /// Starts `f` on a thread of its own, made with `pthread_create` and kept on the core that
 /// starts it.
 ///
@@ -405,6 +418,10 @@ fn spawn_raw<F: FnOnce() + Send + 'static>(f: F) -> std::io::Result<()> {
     // SAFETY: plain C calls on local, zero-initialized attribute and CPU-set values, which
     // `pthread_attr_init` and `CPU_SET` make valid; the attribute is destroyed below.
     let mut attr = unsafe {
+        let mut all: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of_val(&all), &mut all) == 0 {
+            let _ = PROCESS_CPUS.set(all);
+        }
         let mut attr: libc::pthread_attr_t = std::mem::zeroed();
         libc::pthread_attr_init(&mut attr);
         let cpu = libc::sched_getcpu();
@@ -478,6 +495,8 @@ fn start_threads() {
 }
 
 fn tier2_thread(factory: CompilerFactory) {
+    // Started by the poller, it would share the poller's one core with the program.
+    unpin();
     crate::reclaim::register_runtime_thread();
     let mut compiler: Option<Box<dyn UnitCompiler>> = None;
     let q = queue();
