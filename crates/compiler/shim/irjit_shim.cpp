@@ -477,8 +477,9 @@ SmallVector<Value *, 16> osrParams(const OsrSite &S, const OsrFrame &Frame) {
 }
 
 // Tier-0 code: moves the variables of `Frame` into one block at the top of the entry block
-// (`Block`). Each use gets its own address computation next to it (-O0 instruction selection
-// folds a constant offset from a frame object into the access only within a block).
+// (`Block`). Each block using a variable gets its own address computation (-O0 instruction
+// selection folds a constant offset from a frame object into the access only within a block),
+// shared by the block's uses.
 void mergeFrame(Function &F, const OsrFrame &Frame, AllocaInst *Block) {
   LLVMContext &C = F.getContext();
   Type *I8 = Type::getInt8Ty(C);
@@ -486,8 +487,10 @@ void mergeFrame(Function &F, const OsrFrame &Frame, AllocaInst *Block) {
   for (Instruction &I : F.getEntryBlock())
     if (auto *AI = dyn_cast<AllocaInst>(&I); AI && Frame.holds(AI))
       Merged.push_back(AI);
+  DenseMap<BasicBlock *, Value *> InBlock;
   for (AllocaInst *AI : Merged) {
     uint64_t Offset = Frame.Offset.lookup(AI);
+    InBlock.clear();
     SmallVector<Use *, 16> Uses;
     for (Use &U : AI->uses())
       Uses.push_back(&U);
@@ -498,11 +501,26 @@ void mergeFrame(Function &F, const OsrFrame &Frame, AllocaInst *Block) {
         II->eraseFromParent();
         continue;
       }
-      Instruction *At = User;
-      if (auto *P = dyn_cast<PHINode>(User))
-        At = P->getIncomingBlock(*U)->getTerminator();
-      U->set(GetElementPtrInst::CreateInBounds(I8, Block, {ConstantInt::get(Type::getInt64Ty(C), Offset)},
-                                               AI->getName() + ".f", At));
+      auto *P = dyn_cast<PHINode>(User);
+      BasicBlock *BB = P ? P->getIncomingBlock(*U) : User->getParent();
+      // One address per variable and block, at the block's top (after the frame block itself in
+      // the entry block): the uses below it fold it into their accesses all the same.
+      Value *&Address = InBlock[BB];
+      if (!Address) {
+        BasicBlock::iterator At =
+            BB == Block->getParent() ? std::next(Block->getIterator()) : BB->getFirstInsertionPt();
+        bool Top = At != BB->end();
+        if (!Top) // No room at the top (a catchswitch block): next to the use.
+          At = P ? BB->getTerminator()->getIterator() : User->getIterator();
+        auto *G = GetElementPtrInst::CreateInBounds(
+            I8, Block, {ConstantInt::get(Type::getInt64Ty(C), Offset)}, AI->getName() + ".f");
+        G->insertBefore(At);
+        U->set(G);
+        if (Top)
+          Address = G;
+        continue;
+      }
+      U->set(Address);
     }
     AI->eraseFromParent();
   }
