@@ -487,10 +487,15 @@ void mergeFrame(Function &F, const OsrFrame &Frame, AllocaInst *Block) {
   for (Instruction &I : F.getEntryBlock())
     if (auto *AI = dyn_cast<AllocaInst>(&I); AI && Frame.holds(AI))
       Merged.push_back(AI);
-  DenseMap<BasicBlock *, Value *> InBlock;
+  // Per block, the address made there for the variable being rewritten (the number of the
+  // variable tells a stale entry: no clearing between variables, which would cost a pass over
+  // the blocks for each variable).
+  DenseMap<BasicBlock *, std::pair<unsigned, Value *>> InBlock;
+  unsigned Variable = 0;
   for (AllocaInst *AI : Merged) {
-    uint64_t Offset = Frame.Offset.lookup(AI);
-    InBlock.clear();
+    ++Variable;
+    // Unnamed: a name is uniqued in the function's symbol table, for nothing at tier 0.
+    Constant *Offset = ConstantInt::get(Type::getInt64Ty(C), Frame.Offset.lookup(AI));
     SmallVector<Use *, 16> Uses;
     for (Use &U : AI->uses())
       Uses.push_back(&U);
@@ -505,22 +510,21 @@ void mergeFrame(Function &F, const OsrFrame &Frame, AllocaInst *Block) {
       BasicBlock *BB = P ? P->getIncomingBlock(*U) : User->getParent();
       // One address per variable and block, at the block's top (after the frame block itself in
       // the entry block): the uses below it fold it into their accesses all the same.
-      Value *&Address = InBlock[BB];
-      if (!Address) {
+      auto &Entry = InBlock[BB];
+      if (Entry.first != Variable) {
         BasicBlock::iterator At =
             BB == Block->getParent() ? std::next(Block->getIterator()) : BB->getFirstInsertionPt();
         bool Top = At != BB->end();
         if (!Top) // No room at the top (a catchswitch block): next to the use.
           At = P ? BB->getTerminator()->getIterator() : User->getIterator();
-        auto *G = GetElementPtrInst::CreateInBounds(
-            I8, Block, {ConstantInt::get(Type::getInt64Ty(C), Offset)}, AI->getName() + ".f");
+        auto *G = GetElementPtrInst::CreateInBounds(I8, Block, {Offset});
         G->insertBefore(At);
         U->set(G);
         if (Top)
-          Address = G;
+          Entry = {Variable, G};
         continue;
       }
-      U->set(Address);
+      U->set(Entry.second);
     }
     AI->eraseFromParent();
   }
