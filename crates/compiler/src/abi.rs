@@ -116,7 +116,9 @@ unsafe extern "C" fn init_log(config: *const u8, len: usize) {
             return;
         };
         use tracing_subscriber::fmt::format::FmtSpan;
-        // The same output as the irjit binary's own subscriber (crates/irjit/src/main.rs).
+        // The irjit binary's formatter for -v and IRJIT_LOG (crates/irjit/src/log.rs). By default
+        // only warnings pass the filter, and the compiler library logs none: its failures come
+        // back as errors.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(config.filter))
             .with_span_events(if config.span_close {
