@@ -207,6 +207,96 @@ fn verbose_logs() -> Result<(), Failed> {
     Ok(())
 }
 
+/// irjit's threads and the cores they may use: the tier-up poller stays on one core of the
+/// program's, and the tier-2 compile threads it starts may use every core the program may.
+fn threads_and_cores() -> Result<(), Failed> {
+    let bc = compile(
+        "threads_and_cores",
+        r#"#include <dirent.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+static volatile int sink;
+static int work(int x) { return x * 3 + 1; }
+static int cpus(int tid, char *out, size_t n) {
+  char path[64], line[512];
+  snprintf(path, sizeof path, "/proc/self/task/%d/status", tid);
+  FILE *f = fopen(path, "r");
+  int found = 0;
+  if (!f) return 0;
+  while (fgets(line, sizeof line, f))
+    if (!strncmp(line, "Cpus_allowed_list:", 18)) {
+      char *p = line + 18;
+      p += strspn(p, " \t");
+      p[strcspn(p, "\n")] = 0;
+      snprintf(out, n, "%s", p);
+      found = 1;
+    }
+  fclose(f);
+  return found;
+}
+static int find(const char *prefix, char *out, size_t n) {
+  DIR *d = opendir("/proc/self/task");
+  struct dirent *e;
+  int found = 0;
+  while (!found && (e = readdir(d))) {
+    char path[64], comm[64] = {0};
+    if (e->d_name[0] == '.') continue;
+    snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    if (fgets(comm, sizeof comm, f) && !strncmp(comm, prefix, strlen(prefix)))
+      found = cpus(atoi(e->d_name), out, n);
+    fclose(f);
+  }
+  closedir(d);
+  return found;
+}
+int main(void) {
+  char main_cpus[256], poll[256], tier2[256];
+  for (long i = 1;; i++) {
+    sink += work((int)i);
+    if (i % 100000 == 0 && find("irjit-tier2", tier2, sizeof tier2)) break;
+    if (i > 3000000000L) { puts("no tier-2 thread"); return 1; }
+  }
+  if (!cpus(getpid(), main_cpus, sizeof main_cpus) || !find("irjit-tier-poll", poll, sizeof poll)) {
+    puts("no poller");
+    return 1;
+  }
+  printf("main=%s poll=%s tier2=%s\n", main_cpus, poll, tier2);
+  return 0;
+}
+"#,
+    )?;
+    let out = irjit(&["run", "--no-cache", "--tier-threshold", "100", &bc])?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let field = |name: &str| {
+        stdout
+            .split_whitespace()
+            .find_map(|f| f.strip_prefix(name))
+            .map(str::to_string)
+    };
+    let (Some(main), Some(poll), Some(tier2)) = (field("main="), field("poll="), field("tier2="))
+    else {
+        return Err(format!("{out:?}").into());
+    };
+    // A list like "0-1" or "0,2": more than one core.
+    let several = main.contains(['-', ',']);
+    let poll_ok = if several {
+        poll.parse::<u32>().is_ok()
+    } else {
+        poll == main
+    };
+    if tier2 != main || !poll_ok {
+        return Err(format!(
+            "want the tier-2 thread on the program's cores ({main}) and the poller on one: {stdout}"
+        )
+        .into());
+    }
+    Ok(())
+}
+
 fn libc_sigsegv() -> i32 {
     11
 }
@@ -232,6 +322,7 @@ pub fn trials() -> Vec<Trial> {
         },
         t("dlopen_library", dlopen_library),
         t("verbose_logs", verbose_logs),
+        t("threads_and_cores", threads_and_cores),
         t(
             "crash_report_names_the_function",
             crash_report_names_the_function,
