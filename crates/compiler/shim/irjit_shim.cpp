@@ -546,11 +546,9 @@ liveOnEntry(Function &F, const SmallPtrSetImpl<const BasicBlock *> &Headers) {
   };
   // Number the values that are needed in a block other than their own.
   std::vector<const Value *> Values;
-  DenseMap<const Value *, unsigned> Index;
   auto consider = [&](const Value *V, const BasicBlock *Def) {
     for (const Use &U : V->uses())
       if (isa<Instruction>(U.getUser()) && useBlock(U) != Def) {
-        Index[V] = Values.size();
         Values.push_back(V);
         return;
       }

@@ -197,11 +197,10 @@ fn irjit_main() -> u8 {
         std::process::exit(exit::INTERNAL.into());
     }));
     let args = with_implicit_run(std::env::args_os().collect());
-    let is_run = subcommand_index(&args).is_some_and(|i| args[i].to_str() == Some("run"));
     // Each command is built once: that costs as much as a warm run's linking.
     let (verbose, command) = if let Some(args) = commands::run::RunArgs::simple(&args) {
         (0, Command::Run(args))
-    } else if is_run {
+    } else if subcommand_index(&args).is_some_and(|i| args[i].to_str() == Some("run")) {
         let command = RunCli::command();
         let args = program_args_verbatim(&command, args);
         let cli: RunCli = parse(command, args);

@@ -377,7 +377,7 @@ pub(crate) fn start_poller(counters: Counters) {
             };
         }
     };
-    let spawned = spawn_raw(poll);
+    let spawned = spawn_poller(poll);
     if let Err(e) = spawned {
         tracing::warn!("cannot start the tier-up poller: {e}");
     }
@@ -396,8 +396,8 @@ fn unpin() {
     }
 }
 
-/// Starts `f` on a thread of its own, made with `pthread_create` and kept on the core that
-/// starts it.
+/// Starts the poller loop `f` on a thread of its own, named `irjit-tier-poll`, made with
+/// `pthread_create` and kept on the core that starts it.
 ///
 /// Not `std::thread`: std's start-up of a thread allocates (its handle, a destructor record),
 /// which gives the thread a malloc arena of its own (a 128 MiB reservation, trimmed) for a loop
@@ -406,9 +406,9 @@ fn unpin() {
 /// core when it starts and again when the process exits, expensive under virtualization (a
 /// halted virtual CPU): 250 us of a 2 ms warm run of a small program, measured. Tier-2
 /// compiles, which are real work, run on threads free to use every core.
-fn spawn_raw<F: FnOnce() + Send + 'static>(f: F) -> std::io::Result<()> {
+fn spawn_poller<F: FnOnce() + Send + 'static>(f: F) -> std::io::Result<()> {
     extern "C" fn start<F: FnOnce()>(arg: *mut libc::c_void) -> *mut libc::c_void {
-        // SAFETY: `arg` is the box leaked by `spawn_raw` for this thread, taken back once.
+        // SAFETY: `arg` is the box leaked by `spawn_poller` for this thread, taken back once.
         let f = unsafe { Box::from_raw(arg.cast::<F>()) };
         // SAFETY: naming the calling thread with a NUL-terminated name of under 16 bytes.
         unsafe { libc::pthread_setname_np(libc::pthread_self(), c"irjit-tier-poll".as_ptr()) };
