@@ -147,6 +147,8 @@ impl CompilerLibrary {
             message: loader_message(path, &e),
         })?;
         OPENED.store(true, Ordering::Release);
+        // LLVM brings libgcc_s with it: JIT'd code's unwind tables go there from now on.
+        crate::link::adopt_host_unwinder();
         // Never closed: the table, the handles and LLVM's global state live as long as the process.
         let library: &'static libloading::Library =
             Box::leak(Box::new(libloading::Library::from(library)));

@@ -74,6 +74,7 @@ impl HostResolver {
         })?;
         tracing::info!(library = name, "opened");
         USER_LIBRARIES.store(true, Ordering::Relaxed);
+        crate::link::adopt_host_unwinder();
         self.opened.push(lib);
         self.cache.retain(|_, v| v.is_some());
         Ok(())
@@ -110,6 +111,7 @@ impl HostResolver {
                 Ok(l) => {
                     tracing::debug!(library = lib, needed_for = name, "opened default library");
                     self.opened.push(l);
+                    crate::link::adopt_host_unwinder();
                     // Earlier misses may now resolve.
                     self.cache.retain(|_, v| v.is_some());
                 }

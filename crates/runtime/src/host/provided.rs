@@ -1,10 +1,11 @@
 //! Functions the runtime defines for the program: those the host C library does not export from
 //! its shared object (on glibc they live in `libc_nonshared.a`, linked statically into every
-//! native executable), the exit machinery (see [`crate::exit`]), the sleeps (see `sleep`), and
-//! the heap-resident data
+//! native executable), the exit machinery (see [`crate::exit`]), the sleeps (see `sleep`), the
+//! calls after which the C library unwinds or libgcc_s may have arrived (`dlopen`,
+//! `pthread_exit`, `pthread_cancel`, `backtrace`: see `link::unwind`), and the heap-resident data
 //! `__dso_handle`, `__cpu_model` and `__cpu_features2`.
 
-use std::ffi::{c_int, c_void};
+use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The program's `__dso_handle`: identifies "this module" to `__cxa_atexit`. It must live in the
@@ -76,6 +77,44 @@ extern "C" fn irjit_pthread_atfork(
     unsafe { __register_atfork(prepare, parent, child, dso_handle()) }
 }
 
+extern "C" {
+    fn backtrace(buffer: *mut *mut c_void, size: c_int) -> c_int;
+}
+
+/// `dlopen(name, flags)`; should the library bring libgcc_s in, JIT'd code's unwind tables are
+/// registered with it (see `link::unwind`).
+unsafe extern "C" fn irjit_dlopen(name: *const c_char, flags: c_int) -> *mut c_void {
+    // SAFETY: the program's own call, forwarded unchanged.
+    let handle = unsafe { libc::dlopen(name, flags) };
+    if !handle.is_null() {
+        crate::link::adopt_host_unwinder();
+    }
+    handle
+}
+
+/// `pthread_exit(value)`: the C library unwinds the thread's stack with libgcc_s, loading it
+/// first; JIT'd code's unwind tables must be registered with it before. "C-unwind": the unwind
+/// passes through this frame.
+extern "C-unwind" fn irjit_pthread_exit(value: *mut c_void) -> ! {
+    crate::link::require_host_unwinder();
+    // SAFETY: the program's own call, forwarded unchanged.
+    unsafe { libc::pthread_exit(value) }
+}
+
+/// `pthread_cancel(thread)`: the cancelled thread unwinds with libgcc_s, as in `pthread_exit`.
+extern "C" fn irjit_pthread_cancel(thread: libc::pthread_t) -> c_int {
+    crate::link::require_host_unwinder();
+    // SAFETY: the program's own call, forwarded unchanged.
+    unsafe { libc::pthread_cancel(thread) }
+}
+
+/// `backtrace(buffer, size)`: the C library walks the stack with libgcc_s.
+unsafe extern "C" fn irjit_backtrace(buffer: *mut *mut c_void, size: c_int) -> c_int {
+    crate::link::require_host_unwinder();
+    // SAFETY: the program's own call, forwarded unchanged.
+    unsafe { backtrace(buffer, size) }
+}
+
 /// The address of a symbol the runtime provides, if `name` is one.
 pub(super) fn lookup(name: &str) -> Option<u64> {
     let addr = match name {
@@ -89,6 +128,10 @@ pub(super) fn lookup(name: &str) -> Option<u64> {
         "nanosleep" => super::sleep::nanosleep as *const () as u64,
         "clock_nanosleep" => super::sleep::clock_nanosleep as *const () as u64,
         "usleep" => super::sleep::usleep as *const () as u64,
+        "dlopen" => irjit_dlopen as *const () as u64,
+        "pthread_exit" => irjit_pthread_exit as *const () as u64,
+        "pthread_cancel" => irjit_pthread_cancel as *const () as u64,
+        "backtrace" => irjit_backtrace as *const () as u64,
         _ => return None,
     };
     Some(addr)

@@ -5,6 +5,9 @@
 //! they sleep again for the time left, so the program never sees an interruption it did not
 //! cause. (A program signal that arrives together with irjit's is then not reported either: the
 //! sleep just ends on time.)
+//!
+//! Sleeps are cancellation points: `pthread_cancel` unwinds a thread from inside one, through
+//! these frames, hence the "C-unwind" ABI (unwinding out of an `extern "C"` function aborts).
 
 use std::ffi::c_int;
 
@@ -16,7 +19,10 @@ fn errno() -> c_int {
 }
 
 /// `nanosleep(req, rem)`.
-pub(super) extern "C" fn nanosleep(req: *const libc::timespec, rem: *mut libc::timespec) -> c_int {
+pub(super) extern "C-unwind" fn nanosleep(
+    req: *const libc::timespec,
+    rem: *mut libc::timespec,
+) -> c_int {
     let mut left = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -42,7 +48,7 @@ pub(super) extern "C" fn nanosleep(req: *const libc::timespec, rem: *mut libc::t
 }
 
 /// `clock_nanosleep(clock, flags, req, rem)`.
-pub(super) extern "C" fn clock_nanosleep(
+pub(super) extern "C-unwind" fn clock_nanosleep(
     clock: libc::clockid_t,
     flags: c_int,
     req: *const libc::timespec,
@@ -75,7 +81,7 @@ pub(super) extern "C" fn clock_nanosleep(
 }
 
 /// `usleep(usec)`.
-pub(super) extern "C" fn usleep(usec: libc::useconds_t) -> c_int {
+pub(super) extern "C-unwind" fn usleep(usec: libc::useconds_t) -> c_int {
     let req = libc::timespec {
         tv_sec: (usec / 1_000_000) as libc::time_t,
         tv_nsec: ((usec % 1_000_000) * 1000) as libc::c_long,

@@ -12,7 +12,6 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void, CString};
-use std::sync::OnceLock;
 
 /// Marks a proxy control object: no real variable has this alignment.
 const HOST_TLS_MARKER: usize = usize::MAX;
@@ -26,18 +25,10 @@ pub(super) struct EmutlsControl {
     templ: *const c_void,
 }
 
-type GetAddress = unsafe extern "C" fn(*mut EmutlsControl) -> *mut c_void;
-
-fn libgcc_get_address() -> GetAddress {
-    static F: OnceLock<usize> = OnceLock::new();
-    let addr = *F.get_or_init(|| {
-        // SAFETY: looking up a function symbol by a NUL-terminated name.
-        let p = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"__emutls_get_address".as_ptr()) };
-        assert!(!p.is_null(), "libgcc_s provides __emutls_get_address");
-        p as usize
-    });
-    // SAFETY: the address is libgcc's __emutls_get_address, of this signature.
-    unsafe { std::mem::transmute::<usize, GetAddress>(addr) }
+extern "C" {
+    /// libgcc's: linked statically into the irjit executable (see `crates/irjit/build.rs`), from
+    /// libgcc_s elsewhere.
+    fn __emutls_get_address(control: *mut EmutlsControl) -> *mut c_void;
 }
 
 thread_local! {
@@ -53,7 +44,7 @@ pub(super) unsafe extern "C" fn emutls_get_address(control: *mut EmutlsControl) 
     let c = unsafe { &*control };
     if c.align != HOST_TLS_MARKER {
         // SAFETY: an ordinary emulated TLS variable: libgcc's business.
-        return unsafe { libgcc_get_address()(control) };
+        return unsafe { __emutls_get_address(control) };
     }
     let name = c.templ as *const c_char;
     HOST_TLS.with(|cache| {

@@ -7,6 +7,8 @@
 mod reloc;
 mod unwind;
 
+pub(crate) use unwind::{adopt_host_unwinder, require_host_unwinder};
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -157,6 +159,40 @@ struct Parsed<'a> {
     endian: LE,
     sections: SectionTable<'a, Elf>,
     symbols: SymbolTable<'a, Elf>,
+    /// The symbol table's string section.
+    strtab: &'a [u8],
+    /// The section-name string section.
+    shstrtab: &'a [u8],
+    /// The object's name, for errors.
+    name: &'a str,
+}
+
+impl<'a> Parsed<'a> {
+    /// `sym`'s name.
+    fn symbol_name(&self, sym: &elf::Sym64<LE>) -> Result<&'a [u8], LinkError> {
+        self.string_at(self.strtab, sym.st_name(self.endian))
+    }
+
+    /// `section`'s name.
+    fn section_name(&self, section: &elf::SectionHeader64<LE>) -> Result<&'a [u8], LinkError> {
+        self.string_at(self.shstrtab, section.sh_name(self.endian))
+    }
+
+    /// The NUL-terminated string at `offset` in string section `table`.
+    ///
+    /// `object`'s own name readers find the NUL with `memchr`, whose first call runs a CPU
+    /// feature detection (seven `cpuid`, each a trap to the hypervisor on a VM) that every warm
+    /// start would pay for; `CStr::from_bytes_until_nul` does not.
+    fn string_at(&self, table: &'a [u8], offset: u32) -> Result<&'a [u8], LinkError> {
+        table
+            .get(offset as usize..)
+            .and_then(|rest| std::ffi::CStr::from_bytes_until_nul(rest).ok())
+            .map(std::ffi::CStr::to_bytes)
+            .ok_or_else(|| LinkError::Malformed {
+                object: self.name.to_string(),
+                message: format!("string offset {offset:#x} is outside its string table"),
+            })
+    }
 }
 
 fn parse<'a>(input: &ObjectInput<'a>) -> Result<Parsed<'a>, LinkError> {
@@ -176,10 +212,31 @@ fn parse<'a>(input: &ObjectInput<'a>) -> Result<Parsed<'a>, LinkError> {
     let symbols = sections
         .symbols(endian, input.bytes, elf::SHT_SYMTAB)
         .map_err(malformed)?;
+    let section_data = |index: SectionIndex| -> Result<&'a [u8], LinkError> {
+        if index.0 == 0 {
+            return Ok(&[]);
+        }
+        sections
+            .section(index)
+            .and_then(|s| s.data(endian, input.bytes))
+            .map_err(malformed)
+    };
+    let strtab = section_data(symbols.string_section())?;
+    let shstrtab = match sections.len() {
+        0 => &[][..],
+        _ => section_data(
+            header
+                .section_strings_index(endian, input.bytes)
+                .map_err(malformed)?,
+        )?,
+    };
     Ok(Parsed {
         endian,
         sections,
         symbols,
+        strtab,
+        shstrtab,
+        name: input.name,
     })
 }
 
@@ -279,7 +336,7 @@ impl Linker {
         let mut names = Vec::new();
         for sym in parsed.symbols.iter() {
             if sym.st_shndx(endian) == elf::SHN_UNDEF && !sym.is_local() {
-                if let Ok(name) = sym.name(endian, parsed.symbols.strings()) {
+                if let Ok(name) = parsed.symbol_name(sym) {
                     if !name.is_empty() {
                         names.push(String::from_utf8_lossy(name).into_owned());
                     }
@@ -455,8 +512,8 @@ impl Linker {
             let signature = parsed
                 .symbols
                 .symbol(SymbolIndex(section.sh_info(endian) as usize))
-                .and_then(|s| s.name(endian, parsed.symbols.strings()))
-                .map_err(malformed)?;
+                .map_err(malformed)
+                .and_then(|s| parsed.symbol_name(s))?;
             if !self.comdats.insert(signature.to_vec()) {
                 for member in members {
                     if let Some(d) = discarded.get_mut(member.get(endian) as usize) {
@@ -485,10 +542,7 @@ impl Linker {
             }
             let sh_type = section.sh_type(endian);
             let flags = section.sh_flags(endian);
-            let sname = parsed
-                .sections
-                .section_name(endian, section)
-                .map_err(malformed)?;
+            let sname = parsed.section_name(section)?;
             let sname = String::from_utf8_lossy(sname).into_owned();
             let SectionPlan::Load(region) = self.plan_section(input, &sname, sh_type, flags)?
             else {
@@ -559,9 +613,7 @@ impl Linker {
             if index == 0 {
                 continue;
             }
-            let sym_name = sym
-                .name(endian, parsed.symbols.strings())
-                .map_err(malformed)?;
+            let sym_name = parsed.symbol_name(sym)?;
             let shndx = sym.st_shndx(endian);
             let addr = if shndx == elf::SHN_UNDEF {
                 None
@@ -803,7 +855,8 @@ impl Linker {
             let target_name = parsed
                 .sections
                 .section(target_index)
-                .and_then(|s| parsed.sections.section_name(endian, s))
+                .ok()
+                .and_then(|s| parsed.section_name(s).ok())
                 .map(|n| String::from_utf8_lossy(n).into_owned())
                 .unwrap_or_default();
             for rela in relocs {
@@ -905,8 +958,8 @@ impl Linker {
                 object: input.name.to_string(),
                 message: e.to_string(),
             })?;
-        let name = sym
-            .name(endian, parsed.symbols.strings())
+        let name = parsed
+            .symbol_name(sym)
             .map(|n| String::from_utf8_lossy(n).into_owned())
             .unwrap_or_default();
         if sym.is_local() {

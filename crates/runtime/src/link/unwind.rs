@@ -1,16 +1,167 @@
-//! Registering `.eh_frame` tables with the unwinder (libgcc's `__register_frame`), so exceptions
-//! thrown and caught across JIT'd code and the C++ runtime find their way.
+//! Registering `.eh_frame` tables with the program's unwinder, so exceptions thrown and caught
+//! across JIT'd code and the C++ runtime, thread cancellation and `backtrace` find their way.
+//!
+//! The program's unwinder is libgcc_s's, the one libstdc++ and the C library use. irjit itself
+//! links libgcc's unwinder statically (its executable does not need libgcc_s, whose loading and
+//! constructor are a tenth of a warm start; see `crates/irjit/build.rs`), and that private copy
+//! never sees JIT'd frames. So libgcc_s is found where it enters the process, and the tables
+//! registered with it from then on; until it does, nothing in the process can unwind JIT'd
+//! frames, and the tables wait in a list. libgcc_s enters:
+//! - when a program's library is opened: `--dlopen`, a default library (libstdc++ for C++,
+//!   libgcc_s itself for `_Unwind_*`), the program's own `dlopen` (all call
+//!   [`adopt_host_unwinder`]), or LLVM with the compiler;
+//! - in the C library, on the first `pthread_exit`, `pthread_cancel` or `backtrace`, just before
+//!   it unwinds: irjit provides those functions to the program, and they load libgcc_s first
+//!   ([`require_host_unwinder`]);
+//! - by any other path (a host library's constructor, say): every registration checks whether
+//!   the set of loaded objects changed since the last look (a counter the loader keeps).
+
+use std::ffi::{c_void, CStr, CString};
+
+use parking_lot::Mutex;
 
 use crate::heap::HeapAddr;
 
-extern "C" {
-    // libgcc_s (always loaded: the Rust runtime links it). Each call takes the start of a complete
-    // `.eh_frame` section, terminated by a zero length word.
-    fn __register_frame(begin: *const u8);
-    fn __deregister_frame(begin: *const u8);
+/// libgcc_s's registration functions. Each takes the start of a complete `.eh_frame` section,
+/// terminated by a zero length word.
+#[derive(Clone, Copy)]
+struct HostUnwinder {
+    register: unsafe extern "C" fn(*const u8),
+    deregister: unsafe extern "C" fn(*const u8),
 }
 
-/// The frames registered so far.
+/// Every table registered by any linker in the process.
+struct Registry {
+    /// The live tables, registered with `host` when it is known.
+    frames: Vec<usize>,
+    host: Option<HostUnwinder>,
+    /// The loader's count of objects ever loaded, when last checked for libgcc_s.
+    loads_seen: u64,
+}
+
+static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+    frames: Vec::new(),
+    host: None,
+    loads_seen: 0,
+});
+
+const LIBGCC_S: &CStr = c"libgcc_s.so.1";
+
+/// The number of objects the dynamic loader has loaded so far (`dlpi_adds`).
+fn loads() -> u64 {
+    extern "C" fn first(info: *mut libc::dl_phdr_info, _: usize, out: *mut c_void) -> i32 {
+        // SAFETY: the loader passes a valid record; `out` is the `u64` below.
+        unsafe { *out.cast::<u64>() = (*info).dlpi_adds };
+        1
+    }
+    let mut adds = 0u64;
+    // SAFETY: the callback only reads the record it is given and writes `adds`.
+    unsafe { libc::dl_iterate_phdr(Some(first), (&raw mut adds).cast()) };
+    adds
+}
+
+/// The path of the loaded libgcc_s, if it is loaded. Read from the loader's list, not asked of
+/// `dlopen`: a failed `dlopen` would leave an error for the program's next `dlerror`.
+fn loaded_libgcc_s() -> Option<CString> {
+    extern "C" fn find(info: *mut libc::dl_phdr_info, _: usize, out: *mut c_void) -> i32 {
+        // SAFETY: the loader passes a valid record whose name is NUL-terminated (or null).
+        let name = unsafe { (*info).dlpi_name };
+        if name.is_null() {
+            return 0;
+        }
+        // SAFETY: as above.
+        let name = unsafe { CStr::from_ptr(name) };
+        let file = name
+            .to_bytes()
+            .rsplit(|&b| b == b'/')
+            .next()
+            .unwrap_or_default();
+        if file != LIBGCC_S.to_bytes() {
+            return 0;
+        }
+        // SAFETY: `out` is the `Option<CString>` below.
+        unsafe { *out.cast::<Option<CString>>() = Some(name.to_owned()) };
+        1
+    }
+    let mut found: Option<CString> = None;
+    // SAFETY: the callback only reads the records it is given and writes `found`.
+    unsafe { libc::dl_iterate_phdr(Some(find), (&raw mut found).cast()) };
+    found
+}
+
+/// libgcc_s's registration functions from library `path` (kept loaded from then on), with
+/// `dlopen` flags `flags`.
+fn host_unwinder(path: &CStr, flags: i32) -> Option<HostUnwinder> {
+    // SAFETY: opening a system library (already loaded, or libgcc_s by name). The handle is
+    // never closed, so libgcc_s stays for the process's life.
+    let handle = unsafe { libc::dlopen(path.as_ptr(), flags) };
+    if handle.is_null() {
+        return None;
+    }
+    // SAFETY: looking up function symbols by NUL-terminated names in a valid handle.
+    let (register, deregister) = unsafe {
+        (
+            libc::dlsym(handle, c"__register_frame".as_ptr()),
+            libc::dlsym(handle, c"__deregister_frame".as_ptr()),
+        )
+    };
+    if register.is_null() || deregister.is_null() {
+        return None;
+    }
+    type Register = unsafe extern "C" fn(*const u8);
+    // SAFETY: both are libgcc's `void f(void *begin)`.
+    unsafe {
+        Some(HostUnwinder {
+            register: std::mem::transmute::<*mut c_void, Register>(register),
+            deregister: std::mem::transmute::<*mut c_void, Register>(deregister),
+        })
+    }
+}
+
+/// Starts registering with libgcc_s if it is now loaded (a library was just opened): every
+/// waiting table is registered at once.
+pub(crate) fn adopt_host_unwinder() {
+    if REGISTRY.lock().host.is_some() {
+        return;
+    }
+    // Outside the lock: `dlopen` takes the loader's lock, under which a library's constructor
+    // may run JIT'd code that links (and registers).
+    let host =
+        loaded_libgcc_s().and_then(|path| host_unwinder(&path, libc::RTLD_NOW | libc::RTLD_NOLOAD));
+    if let Some(host) = host {
+        adopt(host);
+    }
+}
+
+/// Loads libgcc_s, and registers every table with it: the C library is about to unwind.
+pub(crate) fn require_host_unwinder() {
+    if REGISTRY.lock().host.is_some() {
+        return;
+    }
+    match host_unwinder(LIBGCC_S, libc::RTLD_NOW) {
+        Some(host) => adopt(host),
+        None => tracing::warn!("cannot load libgcc_s.so.1: unwinding will not see JIT'd code"),
+    }
+}
+
+fn adopt(host: HostUnwinder) {
+    let mut registry = REGISTRY.lock();
+    if registry.host.is_some() {
+        return;
+    }
+    for &frame in &registry.frames {
+        // SAFETY: a relocated, terminated .eh_frame still mapped (it leaves `frames` before its
+        // code is freed).
+        unsafe { (host.register)(frame as *const u8) };
+    }
+    tracing::debug!(
+        tables = registry.frames.len(),
+        "registering unwind tables with libgcc_s"
+    );
+    registry.host = Some(host);
+}
+
+/// The tables one linker registered.
 #[derive(Default)]
 pub(super) struct Frames {
     registered: Vec<HeapAddr>,
@@ -19,9 +170,22 @@ pub(super) struct Frames {
 impl Frames {
     /// Registers a relocated, zero-terminated `.eh_frame` section.
     pub(super) fn register(&mut self, frame: HeapAddr) {
-        // SAFETY: `frame` is a fully relocated .eh_frame in the heap, followed by a zero
-        // terminator, and stays mapped until deregistered.
-        unsafe { __register_frame(frame.0 as *const u8) };
+        let mut registry = REGISTRY.lock();
+        if registry.host.is_none() {
+            let loads = loads();
+            if loads != registry.loads_seen {
+                registry.loads_seen = loads;
+                drop(registry);
+                adopt_host_unwinder();
+                registry = REGISTRY.lock();
+            }
+        }
+        if let Some(host) = registry.host {
+            // SAFETY: `frame` is a fully relocated .eh_frame in the heap, followed by a zero
+            // terminator, and stays mapped until deregistered.
+            unsafe { (host.register)(frame.0 as *const u8) };
+        }
+        registry.frames.push(frame.0 as usize);
         self.registered.push(frame);
     }
 
@@ -29,17 +193,27 @@ impl Frames {
     pub(super) fn deregister(&mut self, frame: HeapAddr) {
         if let Some(i) = self.registered.iter().position(|&f| f == frame) {
             self.registered.swap_remove(i);
-            // SAFETY: registered by `register` and still mapped; the unwinder forgets it here,
-            // under its own lock.
-            unsafe { __deregister_frame(frame.0 as *const u8) };
+            forget(frame);
         }
     }
 
     /// Deregisters everything (before the heap goes away).
     pub(super) fn deregister_all(&mut self) {
         for frame in self.registered.drain(..) {
-            // SAFETY: registered by `register` and still mapped.
-            unsafe { __deregister_frame(frame.0 as *const u8) };
+            forget(frame);
+        }
+    }
+}
+
+/// Takes `frame` out of the registry and, if registered there, out of libgcc_s.
+fn forget(frame: HeapAddr) {
+    let mut registry = REGISTRY.lock();
+    if let Some(i) = registry.frames.iter().position(|&f| f == frame.0 as usize) {
+        registry.frames.swap_remove(i);
+        if let Some(host) = registry.host {
+            // SAFETY: registered with libgcc_s (by `register` or `adopt`) and still mapped; the
+            // unwinder forgets it here, under its own lock.
+            unsafe { (host.deregister)(frame.0 as *const u8) };
         }
     }
 }
