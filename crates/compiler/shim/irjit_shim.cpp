@@ -293,7 +293,8 @@ struct IrjitUnitOptions {
   // OSR sites (with counters): the unit's loop headers use records 0.. of `__irjit_osr_sites`
   // (resolved per object to the unit's first record), at most OsrLimit of them; 0 = none.
   unsigned OsrLimit;
-  // Nonzero: build the OSR continuation of the function's loop site OsrEntry - 1 instead.
+  // Nonzero: build the OSR continuation of the function's loop site OsrEntry - 1 instead
+  // (entering also at the sites of OsrEntryOthers' bits: bit N, site N).
   unsigned OsrEntry;
   // Written back: how many site records the unit uses.
   unsigned OsrSitesOut;
@@ -301,6 +302,8 @@ struct IrjitUnitOptions {
   unsigned ImportDepth;
   // Instructions imported in all, at most.
   unsigned ImportBudget;
+  // With OsrEntry: the other loop sites the continuation enters (bit N: site N).
+  uint64_t OsrEntryOthers;
 };
 
 namespace {
@@ -1149,27 +1152,38 @@ void cloneBody(UnitBuilder &B, Function &From, Function &To) {
   CloneFunctionInto(&To, &From, B.VMap, CloneFunctionChangeType::DifferentModule, Returns);
 }
 
-// Builds the unit of the OSR continuation of `F`'s loop site `Site`: a function
-// `F.irjit.osr.Site` taking the values live at the loop header (see osrLiveValues) and running
-// the rest of F from there. Its new entry block feeds those values in: as incoming values of the
-// header's phis, or merged (SSAUpdater) with the cloned definitions they stand for. Variables
-// whose address never escapes are copied into variables of the continuation, which the optimizer
-// promotes to registers; the others keep their identity (their tier-0 frame stays alive below the
-// continuation, which returns into it). The code before the loop becomes unreachable and goes.
-LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, unsigned Site,
+// Builds the unit of the OSR continuation of `F`'s loop sites `SiteIds` (the first names it): a
+// function `F.irjit.osr.N` per site N, taking the values live at its loop header (see
+// osrLiveValues) and running the rest of F from there. With one site that function is the
+// continuation itself. With several, one body serves them all, so that a function with several
+// hot loops (an interpreter whose calls and returns are loops of their own) is compiled once:
+// `F.irjit.osr.N.body` takes the site's number and the union of the sites' parameters, and
+// each `F.irjit.osr.N` calls it with its own in their places (zero for the others).
+//
+// The body's new entry blocks (one per site, behind a switch on the site's number) feed the
+// live values in: as incoming values of the header's phis, or merged (SSAUpdater) with the
+// cloned definitions they stand for. Variables whose address never escapes are copied into
+// variables of the continuation, which the optimizer promotes to registers; the others keep
+// their identity (their tier-0 frame stays alive below the continuation, which returns into
+// it). The code before the loops becomes unreachable and goes.
+LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, ArrayRef<unsigned> SiteIds,
                                    ArrayRef<GlobalVariable *> Owned,
                                    const IrjitUnitOptions &Opts, char **err) {
   LLVMContext &C = Src.getContext();
   DominatorTree DT(F);
   LoopInfo LI(DT);
   std::vector<OsrSite> Sites = osrSites(F, DT, LI);
-  if (Site >= Sites.size() || !Sites[Site].Eligible) {
-    *err = message("function '" + F.getName().str() + "' has no OSR entry at loop " +
-                   std::to_string(Site));
-    return nullptr;
-  }
-  OsrSite &S = Sites[Site];
-  std::string Name = F.getName().str() + ".irjit.osr." + std::to_string(Site);
+  for (unsigned Site : SiteIds)
+    if (Site >= Sites.size() || !Sites[Site].Eligible) {
+      *err = message("function '" + F.getName().str() + "' has no OSR entry at loop " +
+                     std::to_string(Site));
+      return nullptr;
+    }
+  const bool Multi = SiteIds.size() > 1;
+  auto siteName = [&](unsigned Site) {
+    return F.getName().str() + ".irjit.osr." + std::to_string(Site);
+  };
+  std::string Name = siteName(SiteIds[0]);
   auto Dst = std::make_unique<Module>(Name, C);
   copyModuleHeader(Src, *Dst);
   UnitBuilder B(Src, *Dst);
@@ -1196,22 +1210,42 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, unsigned Site,
     return nullptr;
   }
 
-  // The parameters (see osrParams): the tier-0 frame block first if used, then the other live
-  // values; `Position` numbers the live values (for derivedLive), `Param` the parameters.
+  // Each site's parameters (see osrParams: the tier-0 frame block first if used, a null entry,
+  // then the other live values), and the body's: the site's number when there are several,
+  // then the union of the sites' parameters, in order of first appearance. `Param` numbers
+  // the body's parameters, `Position` each site's live values (for derivedLive).
   OsrFrame Frame = osrFrame(F);
-  SmallVector<Value *, 16> Params = osrParams(S, Frame);
+  SmallVector<SmallVector<Value *, 16>, 2> SiteParams;
+  SmallVector<Value *, 16> Params;
   SmallVector<Type *, 16> Types;
-  DenseMap<const Value *, unsigned> Position, Param;
-  for (Value *V : S.Live)
-    Position[V] = Position.size();
-  for (Value *V : Params) {
-    if (V)
+  DenseMap<const Value *, unsigned> Param;
+  bool FrameParam = false;
+  unsigned FrameIndex = 0;
+  if (Multi)
+    Types.push_back(Type::getInt32Ty(C));
+  for (unsigned Site : SiteIds) {
+    SiteParams.push_back(osrParams(Sites[Site], Frame));
+    for (Value *V : SiteParams.back()) {
+      if (!V) {
+        if (!FrameParam) {
+          FrameParam = true;
+          FrameIndex = Types.size();
+          Params.push_back(nullptr);
+          Types.push_back(PointerType::getUnqual(C));
+        }
+        continue;
+      }
+      if (Param.count(V))
+        continue;
       Param[V] = Types.size();
-    Types.push_back(V ? V->getType() : PointerType::getUnqual(C));
+      Params.push_back(V);
+      Types.push_back(V->getType());
+    }
   }
   FunctionType *ContTy = FunctionType::get(F.getReturnType(), Types, false);
-  Function *NF = Function::Create(ContTy, GlobalValue::ExternalLinkage, F.getAddressSpace(), Name,
-                                  Dst.get());
+  Function *NF =
+      Function::Create(ContTy, GlobalValue::ExternalLinkage, F.getAddressSpace(),
+                       Multi ? Name + ".body" : Name, Dst.get());
   for (Argument &A : F.args()) {
     auto It = Param.find(&A);
     B.VMap[&A] = It != Param.end() ? static_cast<Value *>(NF->getArg(It->second))
@@ -1221,47 +1255,103 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, unsigned Site,
   CloneFunctionInto(NF, &F, B.VMap, CloneFunctionChangeType::DifferentModule, Returns);
   // F's function and return attributes; none of its parameters' (byval, sret... are F's ABI).
   AttributeList Attrs = F.getAttributes();
-  NF->setAttributes(AttributeList::get(C, Attrs.getFnAttrs(), Attrs.getRetAttrs(), {}));
+  AttributeList ContAttrs = AttributeList::get(C, Attrs.getFnAttrs(), Attrs.getRetAttrs(), {});
+  NF->setAttributes(ContAttrs);
   NF->removeFnAttr(Attribute::AllocSize);
-  NF->setLinkage(GlobalValue::ExternalLinkage);
-  NF->setVisibility(GlobalValue::HiddenVisibility);
-  NF->setDSOLocal(true);
   NF->setComdat(nullptr);
+  if (Multi) {
+    // One copy, however many sites enter it.
+    NF->setLinkage(GlobalValue::InternalLinkage);
+    NF->addFnAttr(Attribute::NoInline);
+  } else {
+    NF->setLinkage(GlobalValue::ExternalLinkage);
+    NF->setVisibility(GlobalValue::HiddenVisibility);
+    NF->setDSOLocal(true);
+  }
+  for (unsigned I = Multi ? 1 : 0; I < Params.size() + (Multi ? 1 : 0); ++I) {
+    Value *V = Params[I - (Multi ? 1 : 0)];
+    NF->getArg(I)->setName(V ? V->getName() + ".osr" : "frame.osr");
+  }
+  if (Multi)
+    NF->getArg(0)->setName("site.osr");
 
-  BasicBlock *Entry = BasicBlock::Create(C, "osr.entry", NF, &NF->getEntryBlock());
-  auto *Header = cast<BasicBlock>(B.VMap[S.Header]);
-  // The edge into the header exists before any SSA rewriting, which must see it.
-  IRBuilder<> EB(BranchInst::Create(Header, Entry));
+  // The entry blocks: with several sites a switch on the site's number, then one block per
+  // site branching to its header. The edges into the headers exist before any SSA rewriting,
+  // which must see them.
+  BasicBlock *OldEntry = &NF->getEntryBlock();
+  BasicBlock *Dispatch = BasicBlock::Create(C, "osr.entry", NF, OldEntry);
+  SmallVector<BasicBlock *, 2> Entries;
+  for (unsigned K = 0; K < SiteIds.size(); ++K) {
+    BasicBlock *E =
+        Multi ? BasicBlock::Create(C, "osr.entry." + std::to_string(SiteIds[K]), NF, OldEntry)
+              : Dispatch;
+    BranchInst::Create(cast<BasicBlock>(B.VMap[Sites[SiteIds[K]].Header]), E);
+    Entries.push_back(E);
+  }
+  IRBuilder<> DB(C);
+  if (Multi) {
+    DB.SetInsertPoint(Dispatch);
+    SwitchInst *Sw = DB.CreateSwitch(NF->getArg(0), Entries[0], SiteIds.size() - 1);
+    for (unsigned K = 1; K < SiteIds.size(); ++K)
+      Sw->addCase(DB.getInt32(SiteIds[K]), Entries[K]);
+    DB.SetInsertPoint(Sw);
+  } else {
+    DB.SetInsertPoint(Dispatch->getTerminator());
+  }
   const DataLayout &DL = Dst->getDataLayout();
-  for (unsigned I = 0; I < Params.size(); ++I)
-    NF->getArg(I)->setName(Params[I] ? Params[I]->getName() + ".osr" : "frame.osr");
-  // The header's phis first: SSAUpdater takes a block's predecessors from its phis.
-  for (Value *V : S.Live)
-    if (auto *P = dyn_cast<PHINode>(V); P && P->getParent() == S.Header)
-      cast<PHINode>(B.VMap[P])->addIncoming(NF->getArg(Param.lookup(P)), Entry);
-  for (Value *V : S.Live) {
-    if (isa<Argument>(V) || (isa<PHINode>(V) && cast<PHINode>(V)->getParent() == S.Header))
-      continue;
-    // A variable of the frame block is at its offset from the block's address.
-    Value *In = Frame.holds(V)
-                    ? EB.CreateConstInBoundsGEP1_64(Type::getInt8Ty(C), NF->getArg(0),
-                                                    Frame.Offset.lookup(V), V->getName() + ".osr")
-                    : static_cast<Value *>(NF->getArg(Param.lookup(V)));
-    auto *Def = cast<Instruction>(B.VMap[V]);
-    Value *Value = In;
-    auto *AI = dyn_cast<AllocaInst>(V);
-    if (AI && AI->isStaticAlloca() && !addressEscapes(AI) && !derivedLive(AI, Position)) {
-      uint64_t Count = cast<ConstantInt>(AI->getArraySize())->getZExtValue();
-      uint64_t Size = DL.getTypeAllocSize(AI->getAllocatedType()) * Count;
-      AllocaInst *Local = EB.CreateAlloca(AI->getAllocatedType(), AI->getArraySize(),
-                                          AI->getName() + ".osr.local");
-      Local->setAlignment(AI->getAlign());
-      EB.CreateMemCpy(Local, AI->getAlign(), In, AI->getAlign(), Size);
-      Value = Local;
+  // The headers' phis first: SSAUpdater takes a block's predecessors from its phis.
+  for (unsigned K = 0; K < SiteIds.size(); ++K) {
+    const OsrSite &S = Sites[SiteIds[K]];
+    for (Value *V : S.Live)
+      if (auto *P = dyn_cast<PHINode>(V); P && P->getParent() == S.Header)
+        cast<PHINode>(B.VMap[P])->addIncoming(NF->getArg(Param.lookup(P)), Entries[K]);
+  }
+  // Every other live value, with the entries where it comes in.
+  SmallVector<Value *, 32> Order;
+  DenseMap<Value *, SmallVector<std::pair<unsigned, Value *>, 2>> Incoming;
+  DenseMap<Value *, AllocaInst *> Locals;
+  for (unsigned K = 0; K < SiteIds.size(); ++K) {
+    const OsrSite &S = Sites[SiteIds[K]];
+    DenseMap<const Value *, unsigned> Position;
+    for (Value *V : S.Live)
+      Position[V] = Position.size();
+    IRBuilder<> EB(Entries[K]->getTerminator());
+    for (Value *V : S.Live) {
+      if (isa<Argument>(V) || (isa<PHINode>(V) && cast<PHINode>(V)->getParent() == S.Header))
+        continue;
+      // A variable of the frame block is at its offset from the block's address.
+      Value *In =
+          Frame.holds(V)
+              ? EB.CreateConstInBoundsGEP1_64(Type::getInt8Ty(C), NF->getArg(FrameIndex),
+                                              Frame.Offset.lookup(V), V->getName() + ".osr")
+              : static_cast<Value *>(NF->getArg(Param.lookup(V)));
+      Value *Value = In;
+      auto *AI = dyn_cast<AllocaInst>(V);
+      if (AI && AI->isStaticAlloca() && !addressEscapes(AI) && !derivedLive(AI, Position)) {
+        // One copy for all the entries (allocated in the first block, filled in each).
+        AllocaInst *&Local = Locals[V];
+        if (!Local) {
+          Local = DB.CreateAlloca(AI->getAllocatedType(), AI->getArraySize(),
+                                  AI->getName() + ".osr.local");
+          Local->setAlignment(AI->getAlign());
+        }
+        uint64_t Count = cast<ConstantInt>(AI->getArraySize())->getZExtValue();
+        uint64_t Size = DL.getTypeAllocSize(AI->getAllocatedType()) * Count;
+        EB.CreateMemCpy(Local, AI->getAlign(), In, AI->getAlign(), Size);
+        Value = Local;
+      }
+      auto &In_ = Incoming[V];
+      if (In_.empty())
+        Order.push_back(V);
+      In_.push_back({K, Value});
     }
+  }
+  for (Value *V : Order) {
+    auto *Def = cast<Instruction>(B.VMap[V]);
     SSAUpdater SSA;
     SSA.Initialize(Def->getType(), Def->getName());
-    SSA.AddAvailableValue(Entry, Value);
+    for (auto [K, Value] : Incoming[V])
+      SSA.AddAvailableValue(Entries[K], Value);
     SSA.AddAvailableValue(Def->getParent(), Def);
     SmallVector<Use *, 16> Uses;
     for (Use &U : Def->uses())
@@ -1289,6 +1379,42 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, unsigned Site,
   for (auto [G, NG] : Imports)
     cloneBody(B, *G, *NG);
   keepAddressIdentity(B, Imports);
+
+  // The sites' entry points: each passes its values in their places.
+  if (Multi)
+    for (unsigned K = 0; K < SiteIds.size(); ++K) {
+      SmallVector<Type *, 16> SiteTypes;
+      for (Value *V : SiteParams[K])
+        SiteTypes.push_back(V ? V->getType() : PointerType::getUnqual(C));
+      Function *Entry = Function::Create(
+          FunctionType::get(F.getReturnType(), SiteTypes, false), GlobalValue::ExternalLinkage,
+          F.getAddressSpace(), siteName(SiteIds[K]), Dst.get());
+      Entry->setAttributes(ContAttrs);
+      Entry->removeFnAttr(Attribute::AllocSize);
+      Entry->setVisibility(GlobalValue::HiddenVisibility);
+      Entry->setDSOLocal(true);
+      SmallVector<Value *, 16> Args(Types.size(), nullptr);
+      Args[0] = ConstantInt::get(Type::getInt32Ty(C), SiteIds[K]);
+      for (unsigned I = 0; I < SiteParams[K].size(); ++I) {
+        Value *V = SiteParams[K][I];
+        Args[V ? Param.lookup(V) : FrameIndex] = Entry->getArg(I);
+      }
+      // Zero for the other sites' values, not poison: the optimizer may find a parameter
+      // `noundef` (the body uses it on some path) and make a call passing poison unreachable.
+      for (unsigned I = 0; I < Types.size(); ++I)
+        if (!Args[I])
+          Args[I] = Constant::getNullValue(Types[I]);
+      IRBuilder<> TB(BasicBlock::Create(C, "entry", Entry));
+      CallInst *Call = TB.CreateCall(NF, Args);
+      // The body has F's convention (fastcc, for a static function of optimized bitcode); a
+      // call that does not say so would be undefined, and optimized away.
+      Call->setCallingConv(NF->getCallingConv());
+      Call->setTailCall();
+      if (F.getReturnType()->isVoidTy())
+        TB.CreateRetVoid();
+      else
+        TB.CreateRet(Call);
+    }
   return wrap(Dst.release());
 }
 
@@ -1311,7 +1437,11 @@ LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValue
     SmallVector<GlobalVariable *, 2> OwnedVars;
     for (unsigned I = 0; I < NumOwned; ++I)
       OwnedVars.push_back(unwrap<GlobalVariable>(Owned[I]));
-    return buildOsrContinuation(Src, F, Opts->OsrEntry - 1, OwnedVars, *Opts, err);
+    SmallVector<unsigned, 4> SiteIds{Opts->OsrEntry - 1};
+    for (unsigned N = 0; N < 64; ++N)
+      if ((Opts->OsrEntryOthers >> N & 1) && N != Opts->OsrEntry - 1)
+        SiteIds.push_back(N);
+    return buildOsrContinuation(Src, F, SiteIds, OwnedVars, *Opts, err);
   }
 
   auto Dst = std::make_unique<Module>(F.getName(), Src.getContext());

@@ -167,7 +167,7 @@ impl Compiler {
         let osr = match request.osr {
             Osr::None => 0u64,
             Osr::Sites { .. } => 1,
-            Osr::Entry { site } => 2 + u64::from(site),
+            Osr::Entry { site, .. } => 2 + u64::from(site),
         };
         h.update(&[
             request.level.as_digit(),
@@ -176,6 +176,9 @@ impl Compiler {
             u8::from(request.recompile),
         ]);
         h.update(&osr.to_le_bytes());
+        if let Osr::Entry { others, .. } = request.osr {
+            h.update(&others.to_le_bytes());
+        }
         module.hash_bitcode(&mut h);
         ObjectKey(*h.finalize().as_bytes())
     }
@@ -227,7 +230,10 @@ impl Compiler {
                 match request.osr {
                     Osr::None => {}
                     Osr::Sites { limit } => options.osr_limit = limit,
-                    Osr::Entry { site } => options.osr_entry = site + 1,
+                    Osr::Entry { site, others } => {
+                        options.osr_entry = site + 1;
+                        options.osr_entry_others = others;
+                    }
                 }
                 let built = shim::extract_function(&self.module, *function, owned, &mut options);
                 *osr_sites = options.osr_sites_out;
@@ -258,7 +264,7 @@ impl Compiler {
                 info.name,
                 request.level,
                 match request.osr {
-                    Osr::Entry { site } => format!(".osr{site}"),
+                    Osr::Entry { site, .. } => format!(".osr{site}"),
                     _ => String::new(),
                 }
             ));

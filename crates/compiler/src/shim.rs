@@ -85,6 +85,8 @@ pub(crate) struct UnitOptions {
     pub import_depth: u32,
     /// Instructions imported in all, at most.
     pub import_budget: u32,
+    /// With `osr_entry`: the other loop sites the continuation enters (bit `n`: site `n`).
+    pub osr_entry_others: u64,
 }
 
 /// Loads every lazily read function body of `module`.

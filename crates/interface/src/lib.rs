@@ -179,10 +179,13 @@ pub enum Osr {
         limit: u32,
     },
     /// Build the continuation entering the function's loop site `site` (0-based, in the order
-    /// of its records).
+    /// of its records), and also its sites in `others`: one compile of the function for all
+    /// of them, each entered through its own symbol ([`osr_continuation_name`]).
     Entry {
         /// The loop site.
         site: u32,
+        /// More loop sites (bit `n`: site `n`; sites from 64 on cannot be added).
+        others: u64,
     },
 }
 

@@ -175,7 +175,7 @@ impl OsrState {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct OsrSite {
     unit: UnitId,
     /// The site's number within its function.
@@ -186,6 +186,9 @@ struct OsrSite {
     /// Put off while another site of the function had its continuation compiling (see
     /// [`Engine::begin_osr`]).
     deferred: bool,
+    /// For the site a continuation compile was claimed for: the other sites (table indices)
+    /// the same continuation enters.
+    along: Vec<u32>,
 }
 
 impl Engine {
@@ -489,6 +492,7 @@ impl Engine {
                     busy: false,
                     done: false,
                     deferred: false,
+                    along: Vec::new(),
                 });
             }
             OsrTable::publish(osr.sites.len() as u32);
@@ -520,14 +524,40 @@ impl Engine {
             osr.sites[site as usize].deferred = true;
             return None;
         }
+        // The function's other hot sites (half-way to the threshold, or further; a loop that is
+        // no site never counts) enter the same continuation: one compile of the function serves
+        // them all. An interpreter's calls
+        // and returns can be loops of their own, equally hot (Lua's luaV_execute); its calls
+        // made anew from C start in tier-0 code and reach whichever comes first.
+        let table = osr.table;
+        let mut others = 0u64;
+        let mut along = Vec::new();
+        for (other, state) in osr.sites.iter_mut().enumerate() {
+            let other = other as u32;
+            if other != site
+                && state.unit == unit
+                && !state.done
+                && state.local < 64
+                && table.iterations(other) >= (table.threshold / 2).max(1)
+            {
+                state.busy = true;
+                state.deferred = false;
+                others |= 1 << state.local;
+                along.push(other);
+            }
+        }
         let state = &mut osr.sites[site as usize];
         state.busy = true;
+        state.along = along;
         Some((
             state.unit,
             CompileRequest {
                 inline_callees: true,
                 recompile: true,
-                osr: Osr::Entry { site: state.local },
+                osr: Osr::Entry {
+                    site: state.local,
+                    others,
+                },
                 ..CompileRequest::at(self.options.level)
             },
         ))
@@ -545,11 +575,24 @@ impl Engine {
             return Ok(());
         };
         let state = &mut osr.sites[site as usize];
-        state.busy = false;
-        state.done = true;
         let (unit, local) = (state.unit, state.local);
+        let mut sites = std::mem::take(&mut state.along);
+        sites.insert(0, site);
+        for &s in &sites {
+            let state = &mut osr.sites[s as usize];
+            state.busy = false;
+            state.done = true;
+        }
+        let locals: Vec<(u32, u32)> = sites
+            .iter()
+            .map(|&s| (s, osr.sites[s as usize].local))
+            .collect();
         osr.requeue_deferred(unit);
         let table = osr.table;
+        let entries: Vec<(u32, String)> = locals
+            .into_iter()
+            .map(|(s, local)| (s, osr_continuation_name(self.unit_name(unit), local)))
+            .collect();
         self.stats.tier2_time += compile_time;
         let name = osr_continuation_name(self.unit_name(unit), local);
         let start = Instant::now();
@@ -559,24 +602,26 @@ impl Engine {
             locals: &[],
         }])?;
         self.stats.link_time += start.elapsed();
-        let mut entry = None;
+        let mut found = HashMap::new();
         for object in &linked {
             for f in &object.functions {
                 crash::register_function(f.addr, f.size, &f.name);
                 if let Some(map) = &mut self.perf_map {
                     map.add(f.addr, f.size, &f.name);
                 }
-                if f.name == name {
-                    entry = Some(f.addr);
-                }
+                found.insert(f.name.as_str(), f.addr);
             }
         }
-        let entry = entry.ok_or_else(|| {
-            RuntimeError::Link(LinkError::UndefinedSymbol {
-                symbol: name.clone(),
-                needed_by: "an OSR site".to_string(),
-            })
-        })?;
+        let mut ready = Vec::with_capacity(entries.len());
+        for (s, symbol) in &entries {
+            let entry = found.get(symbol.as_str()).copied().ok_or_else(|| {
+                RuntimeError::Link(LinkError::UndefinedSymbol {
+                    symbol: symbol.clone(),
+                    needed_by: "an OSR site".to_string(),
+                })
+            })?;
+            ready.push((*s, entry));
+        }
         let code = linked
             .into_iter()
             .next()
@@ -592,9 +637,16 @@ impl Engine {
             self.linker.unload(&code)?;
             return Ok(());
         }
-        table.set_continuation(site, entry);
+        for &(s, entry) in &ready {
+            table.set_continuation(s, entry);
+        }
         self.stats.osr_continuations += 1;
-        tracing::debug!(continuation = %name, entry = format!("{entry:#x}"), "OSR ready");
+        tracing::debug!(
+            continuation = %name,
+            entry = format!("{:#x}", ready[0].1),
+            sites = ready.len(),
+            "OSR ready"
+        );
         Ok(())
     }
 
@@ -604,9 +656,13 @@ impl Engine {
             return;
         };
         if let Some(state) = osr.sites.get_mut(site as usize) {
-            state.busy = false;
-            state.done = true;
             let unit = state.unit;
+            let along = std::mem::take(&mut state.along);
+            for s in along.into_iter().chain([site]) {
+                let state = &mut osr.sites[s as usize];
+                state.busy = false;
+                state.done = true;
+            }
             osr.requeue_deferred(unit);
         }
     }

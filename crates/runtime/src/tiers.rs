@@ -196,6 +196,11 @@ impl OsrTable {
         count & !OSR_READY
     }
 
+    /// A site's iterations so far.
+    pub fn iterations(&self, site: u32) -> u32 {
+        self.count(site).load(Ordering::Relaxed) & !OSR_READY
+    }
+
     /// The unit field of a site record.
     pub fn unit(&self, site: u32) -> &'static AtomicU32 {
         // SAFETY: as for `slot`.

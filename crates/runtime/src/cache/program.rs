@@ -77,6 +77,8 @@ pub struct Shape {
     pub recompile: bool,
     /// 0 none, 1 sites, 2 + n the continuation of site n.
     pub osr: u64,
+    /// The other sites a continuation enters (see [`Osr::Entry`]).
+    pub osr_others: u64,
 }
 
 impl Shape {
@@ -90,7 +92,11 @@ impl Shape {
             osr: match request.osr {
                 Osr::None => 0,
                 Osr::Sites { .. } => 1,
-                Osr::Entry { site } => 2 + u64::from(site),
+                Osr::Entry { site, .. } => 2 + u64::from(site),
+            },
+            osr_others: match request.osr {
+                Osr::Entry { others, .. } => others,
+                _ => 0,
             },
         }
     }
