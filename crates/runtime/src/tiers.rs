@@ -369,7 +369,12 @@ pub(crate) fn start_poller(counters: Counters) {
                 }
             }
             for (unit, queued) in queued.iter_mut().enumerate() {
-                if !*queued && heat[unit] >= u64::from(counters.threshold) {
+                // A function entered once, hot through its loops alone (a loop in `main`), would
+                // get nothing from a tier-2 version of its entry, which no call would enter: its
+                // loops go to OSR, and a second call makes it a candidate. (Loops that are no
+                // OSR site count as entries. Stress mode tiers up everything.)
+                let entered_again = counters.count(unit) >= 2 || counters.threshold <= 1;
+                if !*queued && heat[unit] >= u64::from(counters.threshold) && entered_again {
                     *queued = true;
                     found = true;
                     notify_hot(unit as u32);
