@@ -1,9 +1,9 @@
 //! Functions the runtime defines for the program: those the host C library does not export from
 //! its shared object (on glibc they live in `libc_nonshared.a`, linked statically into every
 //! native executable), the exit machinery (see [`crate::exit`]), the sleeps (see `sleep`), the
-//! calls after which the C library unwinds or libgcc_s may have arrived (`dlopen`,
-//! `pthread_exit`, `pthread_cancel`, `backtrace`: see `link::unwind`), and the heap-resident data
-//! `__dso_handle`, `__cpu_model` and `__cpu_features2`.
+//! calls after which the C library unwinds or libgcc_s may have arrived or leave (`dlopen`,
+//! `dlclose`, `pthread_exit`, `pthread_cancel`, `backtrace`: see `link::unwind`), and the
+//! heap-resident data `__dso_handle`, `__cpu_model` and `__cpu_features2`.
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -92,6 +92,13 @@ unsafe extern "C" fn irjit_dlopen(name: *const c_char, flags: c_int) -> *mut c_v
     handle
 }
 
+/// `dlclose(handle)`: libgcc_s, if its tables are registered, must not go with the library.
+unsafe extern "C" fn irjit_dlclose(handle: *mut c_void) -> c_int {
+    crate::link::adopt_host_unwinder();
+    // SAFETY: the program's own call, forwarded unchanged.
+    unsafe { libc::dlclose(handle) }
+}
+
 /// `pthread_exit(value)`: the C library unwinds the thread's stack with libgcc_s, loading it
 /// first; JIT'd code's unwind tables must be registered with it before. "C-unwind": the unwind
 /// passes through this frame.
@@ -129,6 +136,7 @@ pub(super) fn lookup(name: &str) -> Option<u64> {
         "clock_nanosleep" => super::sleep::clock_nanosleep as *const () as u64,
         "usleep" => super::sleep::usleep as *const () as u64,
         "dlopen" => irjit_dlopen as *const () as u64,
+        "dlclose" => irjit_dlclose as *const () as u64,
         "pthread_exit" => irjit_pthread_exit as *const () as u64,
         "pthread_cancel" => irjit_pthread_cancel as *const () as u64,
         "backtrace" => irjit_backtrace as *const () as u64,

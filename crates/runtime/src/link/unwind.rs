@@ -15,8 +15,14 @@
 //!   ([`require_host_unwinder`]);
 //! - by any other path (a host library's constructor, say): every registration checks whether
 //!   the set of loaded objects changed since the last look (a counter the loader keeps).
+//!
+//! Registration runs on the compile thread, for a thread that may hold the loader's lock while
+//! it waits (a library's constructor calling a function not compiled yet): there libgcc_s's
+//! functions are looked up in its loaded image, never through `dlopen` or `dlsym`, which take
+//! that lock. Such an adoption does not keep libgcc_s loaded; the next call from the program's
+//! side (`dlopen`, `dlclose`, the unwinding calls) takes a reference that does.
 
-use std::ffi::{c_void, CStr, CString};
+use std::ffi::{c_char, c_void, CStr};
 
 use parking_lot::Mutex;
 
@@ -35,6 +41,8 @@ struct Registry {
     /// The live tables, registered with `host` when it is known.
     frames: Vec<usize>,
     host: Option<HostUnwinder>,
+    /// A `dlopen` reference keeps libgcc_s loaded.
+    pinned: bool,
     /// The loader's count of objects ever loaded, when last checked for libgcc_s.
     loads_seen: u64,
 }
@@ -42,6 +50,7 @@ struct Registry {
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     frames: Vec::new(),
     host: None,
+    pinned: false,
     loads_seen: 0,
 });
 
@@ -60,17 +69,17 @@ fn loads() -> u64 {
     adds
 }
 
-/// The path of the loaded libgcc_s, if it is loaded. Read from the loader's list, not asked of
-/// `dlopen`: a failed `dlopen` would leave an error for the program's next `dlerror`.
-fn loaded_libgcc_s() -> Option<CString> {
+/// libgcc_s's registration functions, if libgcc_s is loaded, found without the loader's lock.
+fn loaded_host_unwinder() -> Option<HostUnwinder> {
     extern "C" fn find(info: *mut libc::dl_phdr_info, _: usize, out: *mut c_void) -> i32 {
-        // SAFETY: the loader passes a valid record whose name is NUL-terminated (or null).
-        let name = unsafe { (*info).dlpi_name };
-        if name.is_null() {
+        // SAFETY: the loader passes a valid record of a loaded object, whose name is
+        // NUL-terminated (or null).
+        let info = unsafe { &*info };
+        if info.dlpi_name.is_null() {
             return 0;
         }
         // SAFETY: as above.
-        let name = unsafe { CStr::from_ptr(name) };
+        let name = unsafe { CStr::from_ptr(info.dlpi_name) };
         let file = name
             .to_bytes()
             .rsplit(|&b| b == b'/')
@@ -79,73 +88,154 @@ fn loaded_libgcc_s() -> Option<CString> {
         if file != LIBGCC_S.to_bytes() {
             return 0;
         }
-        // SAFETY: `out` is the `Option<CString>` below.
-        unsafe { *out.cast::<Option<CString>>() = Some(name.to_owned()) };
+        // SAFETY: the record describes libgcc_s, loaded while the callback runs.
+        let found = unsafe {
+            image_symbol(info, b"__register_frame").zip(image_symbol(info, b"__deregister_frame"))
+        };
+        type Register = unsafe extern "C" fn(*const u8);
+        // SAFETY: both are libgcc's `void f(void *begin)`; `out` is the `Option` below.
+        unsafe {
+            *out.cast::<Option<HostUnwinder>>() =
+                found.map(|(register, deregister)| HostUnwinder {
+                    register: std::mem::transmute::<usize, Register>(register),
+                    deregister: std::mem::transmute::<usize, Register>(deregister),
+                });
+        }
         1
     }
-    let mut found: Option<CString> = None;
+    let mut found: Option<HostUnwinder> = None;
     // SAFETY: the callback only reads the records it is given and writes `found`.
     unsafe { libc::dl_iterate_phdr(Some(find), (&raw mut found).cast()) };
     found
 }
 
-/// libgcc_s's registration functions from library `path` (kept loaded from then on), with
-/// `dlopen` flags `flags`.
-fn host_unwinder(path: &CStr, flags: i32) -> Option<HostUnwinder> {
-    // SAFETY: opening a system library (already loaded, or libgcc_s by name). The handle is
-    // never closed, so libgcc_s stays for the process's life.
-    let handle = unsafe { libc::dlopen(path.as_ptr(), flags) };
-    if handle.is_null() {
-        return None;
-    }
-    // SAFETY: looking up function symbols by NUL-terminated names in a valid handle.
-    let (register, deregister) = unsafe {
-        (
-            libc::dlsym(handle, c"__register_frame".as_ptr()),
-            libc::dlsym(handle, c"__deregister_frame".as_ptr()),
-        )
-    };
-    if register.is_null() || deregister.is_null() {
-        return None;
-    }
-    type Register = unsafe extern "C" fn(*const u8);
-    // SAFETY: both are libgcc's `void f(void *begin)`.
+/// The address of function `name` defined by the loaded object `info` describes, looked up in
+/// its dynamic symbol table through its GNU hash table, in place (see the module documentation
+/// for why not `dlsym`).
+///
+/// # Safety
+/// `info` is a record `dl_iterate_phdr` passes to its callback, used within the callback.
+unsafe fn image_symbol(info: &libc::dl_phdr_info, name: &[u8]) -> Option<usize> {
+    use object::elf::{Dyn64, ProgramHeader64, Sym64};
+    use object::LittleEndian as LE;
+    let base = info.dlpi_addr as usize;
+    // SAFETY (this block): the loader maps the object's program headers, dynamic section, and
+    // the symbol, string and hash tables it names, for as long as the object is loaded; the
+    // reads stay within the tables' structure as the GNU hash format lays it out.
     unsafe {
-        Some(HostUnwinder {
-            register: std::mem::transmute::<*mut c_void, Register>(register),
-            deregister: std::mem::transmute::<*mut c_void, Register>(deregister),
-        })
+        let phdrs = info.dlpi_phdr.cast::<ProgramHeader64<LE>>();
+        let dynamic = (0..usize::from(info.dlpi_phnum))
+            .map(|i| phdrs.add(i).read_unaligned())
+            .find(|p| p.p_type.get(LE) == object::elf::PT_DYNAMIC)?;
+        // The loader has made the table addresses absolute in place; an offset would be below
+        // the base.
+        let absolute = |v: u64| {
+            if (v as usize) < base {
+                base + v as usize
+            } else {
+                v as usize
+            }
+        };
+        let (mut symtab, mut strtab, mut gnu_hash) = (0, 0, 0);
+        let mut entry = (base + dynamic.p_vaddr.get(LE) as usize) as *const Dyn64<LE>;
+        loop {
+            let d = entry.read_unaligned();
+            match d.d_tag.get(LE) as u32 {
+                object::elf::DT_NULL => break,
+                object::elf::DT_SYMTAB => symtab = absolute(d.d_val.get(LE)),
+                object::elf::DT_STRTAB => strtab = absolute(d.d_val.get(LE)),
+                object::elf::DT_GNU_HASH => gnu_hash = absolute(d.d_val.get(LE)),
+                _ => {}
+            }
+            entry = entry.add(1);
+        }
+        if symtab == 0 || strtab == 0 || gnu_hash == 0 {
+            return None;
+        }
+        let header = gnu_hash as *const u32;
+        let (buckets, first_symbol, bloom_words) = (*header, *header.add(1), *header.add(2));
+        if buckets == 0 {
+            return None;
+        }
+        let bucket = header
+            .add(4)
+            .cast::<u64>()
+            .add(bloom_words as usize)
+            .cast::<u32>();
+        let chain = bucket.add(buckets as usize);
+        let hash = name.iter().fold(5381u32, |h, &c| {
+            h.wrapping_mul(33).wrapping_add(u32::from(c))
+        });
+        let mut index = *bucket.add((hash % buckets) as usize);
+        if index < first_symbol {
+            return None;
+        }
+        loop {
+            let link = *chain.add((index - first_symbol) as usize);
+            if link | 1 == hash | 1 {
+                let sym = (symtab as *const Sym64<LE>)
+                    .add(index as usize)
+                    .read_unaligned();
+                let text = (strtab + sym.st_name.get(LE) as usize) as *const c_char;
+                let value = sym.st_value.get(LE) as usize;
+                if CStr::from_ptr(text).to_bytes() == name
+                    && sym.st_shndx.get(LE) != object::elf::SHN_UNDEF
+                    && value != 0
+                {
+                    return Some(base + value);
+                }
+            }
+            if link & 1 != 0 {
+                return None;
+            }
+            index += 1;
+        }
     }
 }
 
-/// Starts registering with libgcc_s if it is now loaded (a library was just opened): every
-/// waiting table is registered at once.
+/// Takes a `dlopen` reference to libgcc_s (`flags`: with `RTLD_NOLOAD`, only if loaded), never
+/// dropped. Only from the program's side: `dlopen` takes the loader's lock.
+fn pin(flags: i32) -> bool {
+    // SAFETY: opening a system library by name; the handle is never closed.
+    !unsafe { libc::dlopen(LIBGCC_S.as_ptr(), flags) }.is_null()
+}
+
+/// Registers every table with libgcc_s, and keeps it loaded, if it is now loaded (a library was
+/// just opened, or is about to be closed).
 pub(crate) fn adopt_host_unwinder() {
-    if REGISTRY.lock().host.is_some() {
+    {
+        let registry = REGISTRY.lock();
+        if registry.host.is_some() && registry.pinned {
+            return;
+        }
+    }
+    let Some(host) = loaded_host_unwinder() else {
         return;
-    }
-    // Outside the lock: `dlopen` takes the loader's lock, under which a library's constructor
-    // may run JIT'd code that links (and registers).
-    let host =
-        loaded_libgcc_s().and_then(|path| host_unwinder(&path, libc::RTLD_NOW | libc::RTLD_NOLOAD));
-    if let Some(host) = host {
-        adopt(host);
-    }
+    };
+    // Outside the registry's lock: `dlopen` takes the loader's, under which a library's
+    // constructor may run JIT'd code that links (and registers).
+    let pinned = pin(libc::RTLD_NOW | libc::RTLD_NOLOAD);
+    adopt(host, pinned);
 }
 
 /// Loads libgcc_s, and registers every table with it: the C library is about to unwind.
 pub(crate) fn require_host_unwinder() {
-    if REGISTRY.lock().host.is_some() {
-        return;
+    {
+        let registry = REGISTRY.lock();
+        if registry.host.is_some() && registry.pinned {
+            return;
+        }
     }
-    match host_unwinder(LIBGCC_S, libc::RTLD_NOW) {
-        Some(host) => adopt(host),
+    let pinned = pin(libc::RTLD_NOW);
+    match loaded_host_unwinder() {
+        Some(host) => adopt(host, pinned),
         None => tracing::warn!("cannot load libgcc_s.so.1: unwinding will not see JIT'd code"),
     }
 }
 
-fn adopt(host: HostUnwinder) {
+fn adopt(host: HostUnwinder, pinned: bool) {
     let mut registry = REGISTRY.lock();
+    registry.pinned |= pinned;
     if registry.host.is_some() {
         return;
     }
@@ -176,7 +266,10 @@ impl Frames {
             if loads != registry.loads_seen {
                 registry.loads_seen = loads;
                 drop(registry);
-                adopt_host_unwinder();
+                // Without the loader's lock (see the module documentation), nor a reference.
+                if let Some(host) = loaded_host_unwinder() {
+                    adopt(host, false);
+                }
                 registry = REGISTRY.lock();
             }
         }
