@@ -119,9 +119,9 @@ unsafe fn image_symbol(info: &libc::dl_phdr_info, name: &[u8]) -> Option<usize> 
     use object::elf::{Dyn64, ProgramHeader64, Sym64};
     use object::LittleEndian as LE;
     let base = info.dlpi_addr as usize;
-    // SAFETY (this block): the loader maps the object's program headers, dynamic section, and
-    // the symbol, string and hash tables it names, for as long as the object is loaded; the
-    // reads stay within the tables' structure as the GNU hash format lays it out.
+    // SAFETY: the loader maps the object's program headers, dynamic section, and the symbol,
+    // string and hash tables it names, for as long as the object is loaded; the reads stay
+    // within the tables' structure as the GNU hash format lays it out.
     unsafe {
         let phdrs = info.dlpi_phdr.cast::<ProgramHeader64<LE>>();
         let dynamic = (0..usize::from(info.dlpi_phnum))
