@@ -130,6 +130,77 @@ fn foreign_library() -> Result<(), Failed> {
     )
 }
 
+/// A C program opens a C++ library whose constructor calls back into a function of the program
+/// not compiled yet (while the loader is busy opening the library), then throws and catches an
+/// exception. The callback's unwind tables are registered while the library, and the libgcc_s
+/// it brings, are being loaded; nothing may wait for the loader there. Cold and warm (where the
+/// callback comes from the cache, and nothing else brought libgcc_s before).
+fn plugin_constructor_calls_back() -> Result<(), Failed> {
+    let dir = support::work_dir("plugin");
+    let plugin_source = dir.join("plugin.cpp");
+    std::fs::write(
+        &plugin_source,
+        r#"#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+static struct Init {
+  Init() {
+    if (const char *cb = std::getenv("IRJIT_TEST_CALLBACK")) {
+      auto f = reinterpret_cast<int (*)(int)>(std::strtoull(cb, nullptr, 16));
+      std::printf("plugin: callback says %d\n", f(20));
+    }
+    try {
+      throw std::runtime_error("inside the plugin");
+    } catch (std::exception &e) {
+      std::printf("plugin caught: %s\n", e.what());
+    }
+  }
+} init;
+"#,
+    )?;
+    let plugin = dir.join("libplugin.so");
+    support::build(
+        Command::new(support::clang(true))
+            .args(["-shared", "-fPIC", "-O1", "-o"])
+            .arg(&plugin)
+            .arg(&plugin_source),
+    )?;
+    let bc = support::compile_c(
+        &dir,
+        "host",
+        r#"#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+static int twice_plus_two(int x) { return 2 * x + 2; }
+int main(int argc, char **argv) {
+  char address[32];
+  snprintf(address, sizeof address, "%lx", (unsigned long)(void *)twice_plus_two);
+  setenv("IRJIT_TEST_CALLBACK", address, 1);
+  void *plugin = dlopen(argv[1], RTLD_NOW);
+  if (!plugin) {
+    printf("dlopen failed: %s\n", dlerror());
+    return 1;
+  }
+  dlclose(plugin);
+  printf("done\n");
+  return 0;
+}
+"#,
+    )?;
+    let cache = dir.join("cache");
+    let _ = std::fs::remove_dir_all(&cache);
+    let plugin = plugin.to_string_lossy().into_owned();
+    let cache_arg = cache.to_string_lossy().into_owned();
+    for run in ["cold", "warm"] {
+        let out = irjit(&["run", "--cache-dir", &cache_arg, &bc, &plugin], None)?;
+        let want: &[u8] = b"plugin: callback says 42\nplugin caught: inside the plugin\ndone\n";
+        if out.status != Status::Exited(0) || out.stdout != want {
+            return Err(format!("{run} run: {out:?}").into());
+        }
+    }
+    Ok(())
+}
+
 pub fn trials() -> Vec<Trial> {
     let t = |name: &str, f: fn() -> Result<(), Failed>| Trial::test(format!("library::{name}"), f);
     vec![
@@ -137,5 +208,9 @@ pub fn trials() -> Vec<Trial> {
         t("stats_say_llvm_was_loaded", stats_say_llvm_was_loaded),
         t("missing_library", missing_library),
         t("foreign_library", foreign_library),
+        t(
+            "plugin_constructor_calls_back",
+            plugin_constructor_calls_back,
+        ),
     ]
 }
