@@ -30,6 +30,9 @@ pub const HEAP_SYMBOLS: &[&str] = &["__dso_handle", "__cpu_model", "__cpu_featur
 /// symbol is not found otherwise.
 const DEFAULT_LIBRARIES: &[&str] = &["libm.so.6", "libgcc_s.so.1", "libstdc++.so.6"];
 
+/// C library functions that unwind the calling thread's stack with libgcc_s.
+const UNWINDING_CALLS: &[&str] = &["pthread_exit", "pthread_cancel", "backtrace"];
+
 /// Resolves names the program does not define.
 pub struct HostResolver {
     /// Searched in order: the C library, `--dlopen` libraries, default libraries opened so far.
@@ -98,6 +101,11 @@ impl HostResolver {
     fn resolve_uncached(&mut self, name: &str) -> Option<u64> {
         if let Some(addr) = provided::lookup(name) {
             return Some(addr);
+        }
+        if UNWINDING_CALLS.contains(&name) {
+            // The C library unwinds with libgcc_s there (loading it then): JIT'd code's tables
+            // must be registered with it before the program can call one of them.
+            crate::link::require_host_unwinder();
         }
         let cname = CString::new(name).ok()?;
         loop {

@@ -1,9 +1,9 @@
 //! Functions the runtime defines for the program: those the host C library does not export from
 //! its shared object (on glibc they live in `libc_nonshared.a`, linked statically into every
-//! native executable), the exit machinery (see [`crate::exit`]), the sleeps (see `sleep`), the
-//! calls after which the C library unwinds or libgcc_s may have arrived or leave (`dlopen`,
-//! `dlclose`, `pthread_exit`, `pthread_cancel`, `backtrace`: see `link::unwind`), and the
-//! heap-resident data `__dso_handle`, `__cpu_model` and `__cpu_features2`.
+//! native executable), the exit machinery (see [`crate::exit`]), the sleeps (see `sleep`),
+//! `dlopen` and `dlclose` (after which libgcc_s may have arrived, or before it may leave: see
+//! `link::unwind`), and the heap-resident data `__dso_handle`, `__cpu_model` and
+//! `__cpu_features2`.
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -77,10 +77,6 @@ extern "C" fn irjit_pthread_atfork(
     unsafe { __register_atfork(prepare, parent, child, dso_handle()) }
 }
 
-extern "C" {
-    fn backtrace(buffer: *mut *mut c_void, size: c_int) -> c_int;
-}
-
 /// `dlopen(name, flags)`; should the library bring libgcc_s in, JIT'd code's unwind tables are
 /// registered with it (see `link::unwind`).
 unsafe extern "C" fn irjit_dlopen(name: *const c_char, flags: c_int) -> *mut c_void {
@@ -99,29 +95,6 @@ unsafe extern "C" fn irjit_dlclose(handle: *mut c_void) -> c_int {
     unsafe { libc::dlclose(handle) }
 }
 
-/// `pthread_exit(value)`: the C library unwinds the thread's stack with libgcc_s, loading it
-/// first; JIT'd code's unwind tables must be registered with it before. "C-unwind": the unwind
-/// passes through this frame.
-extern "C-unwind" fn irjit_pthread_exit(value: *mut c_void) -> ! {
-    crate::link::require_host_unwinder();
-    // SAFETY: the program's own call, forwarded unchanged.
-    unsafe { libc::pthread_exit(value) }
-}
-
-/// `pthread_cancel(thread)`: the cancelled thread unwinds with libgcc_s, as in `pthread_exit`.
-extern "C" fn irjit_pthread_cancel(thread: libc::pthread_t) -> c_int {
-    crate::link::require_host_unwinder();
-    // SAFETY: the program's own call, forwarded unchanged.
-    unsafe { libc::pthread_cancel(thread) }
-}
-
-/// `backtrace(buffer, size)`: the C library walks the stack with libgcc_s.
-unsafe extern "C" fn irjit_backtrace(buffer: *mut *mut c_void, size: c_int) -> c_int {
-    crate::link::require_host_unwinder();
-    // SAFETY: the program's own call, forwarded unchanged.
-    unsafe { backtrace(buffer, size) }
-}
-
 /// The address of a symbol the runtime provides, if `name` is one.
 pub(super) fn lookup(name: &str) -> Option<u64> {
     let addr = match name {
@@ -137,9 +110,6 @@ pub(super) fn lookup(name: &str) -> Option<u64> {
         "usleep" => super::sleep::usleep as *const () as u64,
         "dlopen" => irjit_dlopen as *const () as u64,
         "dlclose" => irjit_dlclose as *const () as u64,
-        "pthread_exit" => irjit_pthread_exit as *const () as u64,
-        "pthread_cancel" => irjit_pthread_cancel as *const () as u64,
-        "backtrace" => irjit_backtrace as *const () as u64,
         _ => return None,
     };
     Some(addr)

@@ -11,16 +11,16 @@
 //!   libgcc_s itself for `_Unwind_*`), the program's own `dlopen` (all call
 //!   [`adopt_host_unwinder`]), or LLVM with the compiler;
 //! - in the C library, on the first `pthread_exit`, `pthread_cancel` or `backtrace`, just before
-//!   it unwinds: irjit provides those functions to the program, and they load libgcc_s first
-//!   ([`require_host_unwinder`]);
+//!   it unwinds: a program that refers to one of them has libgcc_s loaded when the reference is
+//!   resolved ([`require_host_unwinder`]);
 //! - by any other path (a host library's constructor, say): every registration checks whether
 //!   the set of loaded objects changed since the last look (a counter the loader keeps).
 //!
 //! Registration runs on the compile thread, for a thread that may hold the loader's lock while
 //! it waits (a library's constructor calling a function not compiled yet): there libgcc_s's
 //! functions are looked up in its loaded image, never through `dlopen` or `dlsym`, which take
-//! that lock. Such an adoption does not keep libgcc_s loaded; the next call from the program's
-//! side (`dlopen`, `dlclose`, the unwinding calls) takes a reference that does.
+//! that lock. Such an adoption does not keep libgcc_s loaded; the program's next `dlopen` or
+//! `dlclose` (both irjit's) takes a reference that does.
 
 use std::ffi::{c_char, c_void, CStr};
 
