@@ -144,7 +144,8 @@ pub fn install(engine: Engine) -> &'static Mutex<Engine> {
     if !hot.is_empty() {
         tracing::debug!(units = hot.len(), "compiling the profile's hot set");
         for unit in hot {
-            crate::tiers::notify_hot(unit.0);
+            // Equally hot: in the order the profile lists them.
+            crate::tiers::notify_hot(unit.0, u64::MAX);
         }
     }
     engine

@@ -235,10 +235,16 @@ enum Job {
 /// is ready, which is worth more than faster next calls of a hot function; but a program with
 /// many loops must not keep its functions in tier 0 for that. So the compile threads take one
 /// job from each line in turn (either, when the other is empty).
+///
+/// Functions are served hottest first (by their count when queued; first come among equals):
+/// when the compile threads fall behind, as they do while a large program warms up, the
+/// functions the program spends most time in reach tier 2 first.
 #[derive(Default)]
 struct QueueState {
     loops: VecDeque<Job>,
-    functions: VecDeque<Job>,
+    functions: std::collections::BinaryHeap<(u64, std::cmp::Reverse<u64>, u32)>,
+    /// Functions queued so far (the first-come order among equally hot ones).
+    queued: u64,
     /// The line the last job came from was `loops`.
     last_was_loop: bool,
     started: bool,
@@ -246,14 +252,16 @@ struct QueueState {
 
 impl QueueState {
     fn pop(&mut self) -> Option<Job> {
+        let function = |line: &mut std::collections::BinaryHeap<_>| {
+            line.pop()
+                .map(|(_, _, unit): (u64, std::cmp::Reverse<u64>, u32)| Job::TierUp(UnitId(unit)))
+        };
         let job = if self.last_was_loop {
-            self.functions
-                .pop_front()
-                .or_else(|| self.loops.pop_front())
+            function(&mut self.functions).or_else(|| self.loops.pop_front())
         } else {
             self.loops
                 .pop_front()
-                .or_else(|| self.functions.pop_front())
+                .or_else(|| function(&mut self.functions))
         }?;
         self.last_was_loop = matches!(job, Job::Osr(_));
         Some(job)
@@ -364,7 +372,7 @@ pub(crate) fn start_poller(counters: Counters) {
                         word.fetch_or(bit, Ordering::Relaxed);
                         *last = count;
                         found = true;
-                        push(Job::Osr(site));
+                        push(Job::Osr(site), 0);
                     }
                 }
             }
@@ -377,7 +385,7 @@ pub(crate) fn start_poller(counters: Counters) {
                 if !*queued && heat[unit] >= u64::from(counters.threshold) && entered_again {
                     *queued = true;
                     found = true;
-                    notify_hot(unit as u32);
+                    notify_hot(unit as u32, heat[unit]);
                 }
             }
             interval = if found {
@@ -459,16 +467,21 @@ fn spawn_poller<F: FnOnce() + Send + 'static>(f: F) -> std::io::Result<()> {
 }
 
 /// Queues a hot function for tier 2.
-pub(crate) fn notify_hot(unit: u32) {
-    push(Job::TierUp(UnitId(unit)));
+pub(crate) fn notify_hot(unit: u32, heat: u64) {
+    push(Job::TierUp(UnitId(unit)), heat);
 }
 
-fn push(job: Job) {
+/// Queues `job`; `heat` orders functions (see [`QueueState`]).
+fn push(job: Job, heat: u64) {
     let q = queue();
     let mut state = q.state.lock();
     match job {
         Job::Osr(_) => state.loops.push_back(job),
-        Job::TierUp(_) => state.functions.push_back(job),
+        Job::TierUp(unit) => {
+            let order = std::cmp::Reverse(state.queued);
+            state.queued += 1;
+            state.functions.push((heat, order, unit.0));
+        }
     }
     if !state.started {
         state.started = true;
@@ -591,7 +604,7 @@ fn tier2_thread(factory: CompilerFactory) {
         engine.persist_cache_if_due();
         if matches!(job, Job::TierUp(_)) && engine.wants_another_tier_up(unit) {
             drop(engine);
-            notify_hot(unit.0);
+            notify_hot(unit.0, 0);
         }
     }
 }
