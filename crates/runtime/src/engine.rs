@@ -295,6 +295,7 @@ impl Engine {
                 len,
                 threshold: options.tiers.threshold.max(1),
                 osr: osr.as_ref().map(|o| o.table),
+                for_next_run: options.cache.is_some(),
             })
         } else {
             None
@@ -710,11 +711,20 @@ impl Engine {
             return;
         };
         let mut profile = Vec::new();
+        // Loop iterations counted at OSR sites, per unit: the poller's heat counts them too.
+        let mut loops = vec![0u64; self.units.len()];
+        if let Some(osr) = &self.osr {
+            for (site, state) in osr.sites.iter().enumerate() {
+                loops[state.unit.index()] += u64::from(osr.table.iterations(site as u32));
+            }
+        }
         for (i, state) in self.units.iter().enumerate() {
-            let count = self.counters.map_or(0, |c| u64::from(c.count(i)));
+            let count = self.counters.map_or(0, |c| u64::from(c.count(i))) + loops[i];
             // Hot in this run: at tier 2, or on its way there (a compile under way, or queued:
-            // the counter passed the threshold). A unit still queued at exit counts too, so that
-            // the next run compiles it at once instead of finding it hot again only later.
+            // the counter passed the threshold), or hot in its loops alone (entered once, a loop
+            // in `main`: the poller leaves those to OSR, but the next run should start them at
+            // tier 2). A unit still queued at exit counts too, so that the next run compiles it
+            // at once instead of finding it hot again only later.
             let got_hot = state.tier == 2
                 || state.tier_up_busy
                 || state.tier_up_done

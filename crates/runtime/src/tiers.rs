@@ -311,6 +311,9 @@ pub struct Counters {
     pub threshold: u32,
     /// The OSR sites (with OSR on).
     pub osr: Option<OsrTable>,
+    /// A code cache keeps tier-2 code for later runs: functions whose tier-2 entry this run does
+    /// not need are compiled all the same, last (see `start_poller`).
+    pub for_next_run: bool,
 }
 
 impl Counters {
@@ -377,15 +380,20 @@ pub(crate) fn start_poller(counters: Counters) {
                 }
             }
             for (unit, queued) in queued.iter_mut().enumerate() {
-                // A function entered once, hot through its loops alone (a loop in `main`), would
-                // get nothing from a tier-2 version of its entry, which no call would enter: its
-                // loops go to OSR, and a second call makes it a candidate. (Loops that are no
-                // OSR site count as entries. Stress mode tiers up everything.)
+                // A function entered once, hot through its loops alone (a loop in `main`), gets
+                // nothing in this run from a tier-2 version of its entry, which no call would
+                // enter: its loops go to OSR, and a second call makes it a candidate. With a code
+                // cache it is compiled all the same, after everything else, so that the next run
+                // starts it at tier 2. (Loops that are no OSR site count as entries. Stress mode
+                // tiers up everything.)
                 let entered_again = counters.count(unit) >= 2 || counters.threshold <= 1;
-                if !*queued && heat[unit] >= u64::from(counters.threshold) && entered_again {
+                if !*queued
+                    && heat[unit] >= u64::from(counters.threshold)
+                    && (entered_again || counters.for_next_run)
+                {
                     *queued = true;
                     found = true;
-                    notify_hot(unit as u32, heat[unit]);
+                    notify_hot(unit as u32, if entered_again { heat[unit] } else { 0 });
                 }
             }
             interval = if found {

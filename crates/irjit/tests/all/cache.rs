@@ -29,6 +29,10 @@ pub fn trials() -> Vec<Trial> {
             "cache::profile_starts_hot_code_at_tier2",
             profile_starts_hot_code_at_tier2,
         ),
+        Trial::test(
+            "cache::loop_in_main_starts_at_tier2",
+            loop_in_main_starts_at_tier2,
+        ),
         Trial::test("cache::commands", commands),
         Trial::test(
             "cache::aot_then_run_starts_optimized",
@@ -399,6 +403,38 @@ int main(void) {
         return Err(
             format!("the hot functions should start at tier 2 from the cache:\n{stderr}").into(),
         );
+    }
+    Ok(())
+}
+
+/// A loop in `main` makes `main` hot though it is entered once: the first run moves it through
+/// OSR only (no tier-2 version of an entry no call will make), and the next run starts it at
+/// tier 2, from the cache.
+fn loop_in_main_starts_at_tier2() -> Result<(), Failed> {
+    let source = r#"#include <stdio.h>
+int main(void) {
+  unsigned x = 1;
+  for (int i = 0; i < 50000000; i++) x = x * 1103515245u + 12345u;
+  printf("%u\n", x);
+  return 0;
+}
+"#;
+    let (bc, native) = program("loop_main", source)?;
+    let cache = fresh_cache("loop_main");
+    let first = irjit(&cache, &["--tier-threshold", "100", &bc])?;
+    same_as_native("first run", &native, &first)?;
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    if support::stat(&stderr, " loop sites, ")? == 0 {
+        return Err(
+            format!("the first run should enter main's loop through OSR:\n{stderr}").into(),
+        );
+    }
+    let second = irjit(&cache, &["--tier-threshold", "100", &bc])?;
+    same_as_native("second run", &native, &second)?;
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    let s = cache_stats(&second)?;
+    if support::stat(&stderr, "first at tier 0, ")? != 1 || s.llvm {
+        return Err(format!("main should start at tier 2 from the cache:\n{stderr}").into());
     }
     Ok(())
 }
