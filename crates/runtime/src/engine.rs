@@ -527,9 +527,9 @@ impl Engine {
         }
         // The function's other hot sites (half-way to the threshold, or further; a loop that is
         // no site never counts) enter the same continuation: one compile of the function serves
-        // them all. An interpreter's calls
-        // and returns can be loops of their own, equally hot (Lua's luaV_execute); its calls
-        // made anew from C start in tier-0 code and reach whichever comes first.
+        // them all. An interpreter's calls and returns can be loops of their own, equally hot
+        // (Lua's luaV_execute); its calls made anew from C start in tier-0 code and reach
+        // whichever comes first.
         let table = osr.table;
         let mut others = 0u64;
         let mut along = Vec::new();
