@@ -375,7 +375,7 @@ pub(crate) fn start_poller(counters: Counters) {
                         word.fetch_or(bit, Ordering::Relaxed);
                         *last = count;
                         found = true;
-                        push(Job::Osr(site), 0);
+                        push(|q| q.loops.push_back(Job::Osr(site)));
                     }
                 }
             }
@@ -474,23 +474,20 @@ fn spawn_poller<F: FnOnce() + Send + 'static>(f: F) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Queues a hot function for tier 2.
+/// Queues a hot function for tier 2, served by `heat` (see [`QueueState`]).
 pub(crate) fn notify_hot(unit: u32, heat: u64) {
-    push(Job::TierUp(UnitId(unit)), heat);
+    push(|q| {
+        let order = std::cmp::Reverse(q.queued);
+        q.queued += 1;
+        q.functions.push((heat, order, unit));
+    });
 }
 
-/// Queues `job`; `heat` orders functions (see [`QueueState`]).
-fn push(job: Job, heat: u64) {
+/// Adds a job to the queue (with `add`) and wakes a compile thread, starting them first.
+fn push(add: impl FnOnce(&mut QueueState)) {
     let q = queue();
     let mut state = q.state.lock();
-    match job {
-        Job::Osr(_) => state.loops.push_back(job),
-        Job::TierUp(unit) => {
-            let order = std::cmp::Reverse(state.queued);
-            state.queued += 1;
-            state.functions.push((heat, order, unit.0));
-        }
-    }
+    add(&mut state);
     if !state.started {
         state.started = true;
         drop(state);
