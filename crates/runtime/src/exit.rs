@@ -34,6 +34,11 @@ extern "C" {
     fn __call_tls_dtors();
 }
 
+/// Whether the program has begun to exit (its `exit` was called or `main` returned).
+pub(crate) fn exiting() -> bool {
+    EXITING.load(Ordering::Acquire)
+}
+
 /// The program's `__cxa_atexit`.
 pub(crate) extern "C" fn cxa_atexit(
     f: extern "C" fn(*mut c_void),

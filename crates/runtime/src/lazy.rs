@@ -7,12 +7,14 @@
 //! [`lazy_compile`] on an aligned stack, restores the state and *jumps* to the fresh code, which
 //! runs as if the caller had called it directly.
 //!
-//! The running program's engine lives in a global behind a mutex. The compiling itself happens on
-//! irjit's compile thread (see [`Service`]): a function is compiled once even when several threads
-//! call it first at the same time (they all wait for the one result). Around `fork()` the locks
-//! are taken, so the child never inherits them locked, and the child gets a private copy of the
-//! code heap, so code it compiles never lands in the parent's.
+//! The running program's engine lives in a global behind a mutex. A function is compiled once
+//! even when several threads call it first at the same time (they all wait for the one result).
+//! The calling thread compiles it itself when it can (see [`compile_here`]); otherwise irjit's
+//! compile thread does (see [`Service`]). Around `fork()` the locks are taken, so the child never
+//! inherits them locked, and the child gets a private copy of the code heap, so code it compiles
+//! never lands in the parent's.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicPtr, Ordering};
 
@@ -157,9 +159,10 @@ pub fn running() -> Option<&'static Mutex<Engine>> {
     unsafe { ENGINE.load(Ordering::Acquire).as_ref() }
 }
 
-/// First calls are compiled on irjit's own compile thread, never on the calling thread: program
-/// threads may have small stacks, and a call from an exit handler comes after the C library has
-/// destroyed the calling thread's thread-local storage, which LLVM and Rust rely on.
+/// irjit's compile thread, for first calls the calling thread cannot compile itself (see
+/// [`compile_here`]): on a small or foreign stack, or after its thread-local storage, which LLVM
+/// and Rust rely on, has been destroyed (exit handlers, `pthread_key` destructors). It also keeps
+/// the record of results and of compiles under way that every first call consults.
 ///
 /// Its lock and condition variables are the standard library's (one futex word each), not
 /// parking_lot's: those park threads in one process-wide table, which a fork can copy with a
@@ -216,28 +219,7 @@ fn compile_thread(service: &'static Service) {
             // The process is exiting: the caller waits until exit ends it.
             crate::gate::park_forever();
         };
-        let result = match running() {
-            Some(engine) => {
-                let mut engine = engine.lock();
-                let _span =
-                    tracing::debug_span!("first call", function = engine.unit_name(unit)).entered();
-                // The caller continues through the stub, not at the body: a body address kept in
-                // `results` could outlive the code once a newer version supersedes it.
-                let compiled = engine.ensure_unit(unit).map(|_| engine.stub(unit));
-                match compiled {
-                    Ok(Some(stub)) => Ok(stub),
-                    Ok(None) => Err(format!(
-                        "unit '{}' has no entry stub",
-                        engine.unit_name(unit)
-                    )),
-                    Err(e) => Err(format!(
-                        "failed to compile function '{}' on its first call: {e}",
-                        engine.unit_name(unit)
-                    )),
-                }
-            }
-            None => Err("no program is running".to_string()),
-        };
+        let result = compile(unit);
         state = service.lock();
         state.pending.remove(&unit);
         state.results.insert(unit, result);
@@ -245,17 +227,127 @@ fn compile_thread(service: &'static Service) {
     }
 }
 
-/// Has the compile thread compile `unit`, waiting for it.
+/// Compiles and links `unit` (inside the gate), returning its stub.
+fn compile(unit: UnitId) -> Result<u64, String> {
+    let Some(engine) = running() else {
+        return Err("no program is running".to_string());
+    };
+    let mut engine = engine.lock();
+    let _span = tracing::debug_span!("first call", function = engine.unit_name(unit)).entered();
+    // The caller continues through the stub, not at the body: a body address kept in `results`
+    // could outlive the code once a newer version supersedes it.
+    match engine.ensure_unit(unit).map(|_| engine.stub(unit)) {
+        Ok(Some(stub)) => Ok(stub),
+        Ok(None) => Err(format!(
+            "unit '{}' has no entry stub",
+            engine.unit_name(unit)
+        )),
+        Err(e) => Err(format!(
+            "failed to compile function '{}' on its first call: {e}",
+            engine.unit_name(unit)
+        )),
+    }
+}
+
+/// Stack a thread must have left to compile on it. LLVM compiled every function of SQLite and
+/// Lua, at O0 and at O2, within a 256 KiB main-thread stack; this leaves eight times that.
+const STACK_TO_COMPILE_HERE: usize = 2 << 20;
+
+/// Lives until the thread's thread-local destructors run.
+struct Alive;
+
+impl Drop for Alive {
+    fn drop(&mut self) {}
+}
+
+thread_local! {
+    /// This thread's stack, lowest and highest address; (0, 0) until looked up, (1, 0) when
+    /// unknown.
+    static STACK: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+    /// Destroyed with the thread's other thread-locals. Destructors run in reverse order of
+    /// registration, and this one is registered before the first compile on the thread, that is
+    /// before any thread-local LLVM or Rust code registers while compiling: while it is alive, so
+    /// are those.
+    static ALIVE: Alive = const { Alive };
+}
+
+/// Whether the calling thread runs on its own stack with enough of it left to compile.
+fn stack_allows_compiling() -> bool {
+    let (low, high) = STACK.with(|s| {
+        if s.get() == (0, 0) {
+            s.set(current_stack().unwrap_or((1, 0)));
+        }
+        s.get()
+    });
+    let here = &low as *const usize as usize;
+    // Outside the range: an alternate signal stack, or a stack the program switched to.
+    here > low.saturating_add(STACK_TO_COMPILE_HERE) && here < high
+}
+
+/// The calling thread's stack, from the C library.
+fn current_stack() -> Option<(usize, usize)> {
+    // SAFETY: the attribute object is initialized by pthread_getattr_np before it is read and
+    // destroyed once; the out-pointers are live locals.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return None;
+        }
+        let mut base: *mut libc::c_void = std::ptr::null_mut();
+        let mut size = 0usize;
+        let rc = libc::pthread_attr_getstack(&attr, &mut base, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        (rc == 0).then(|| (base as usize, base as usize + size))
+    }
+}
+
+/// Compiles `unit` on the calling thread, which saves two thread switches per first call (about
+/// a fifth of SQLite's start-up on this machine). `None` when this thread must not (see
+/// [`Service`]) or another thread is compiling the unit already: the caller then waits through
+/// the service.
+fn compile_here(service: &Service, unit: UnitId) -> Option<Result<u64, String>> {
+    if crate::exit::exiting() || ALIVE.try_with(|_| ()).is_err() || !stack_allows_compiling() {
+        return None;
+    }
+    {
+        let mut state = service.lock();
+        if let Some(result) = state.results.get(&unit) {
+            return Some(result.clone());
+        }
+        if !state.pending.insert(unit) {
+            return None;
+        }
+    }
+    let result = match crate::gate::enter() {
+        Some(_pass) => compile(unit),
+        // The process is exiting: exit ends this thread with it.
+        None => crate::gate::park_forever(),
+    };
+    let mut state = service.lock();
+    state.pending.remove(&unit);
+    state.results.insert(unit, result.clone());
+    service.done.notify_all();
+    Some(result)
+}
+
+/// Compiles `unit` here or has the compile thread compile it, waiting for it.
 fn request(unit: UnitId) -> Result<u64, String> {
     let service = service();
+    // See crate::signals.
+    let _deferred = crate::signals::Deferred::new();
+    if let Some(result) = compile_here(service, unit) {
+        return result;
+    }
     let mut state = service.lock();
     if !state.started {
         state.started = true;
-        std::thread::Builder::new()
-            .name("irjit-compile".to_string())
-            .stack_size(COMPILE_THREAD_STACK)
-            .spawn(move || compile_thread(service))
-            .map_err(|e| format!("cannot start the compile thread: {e}"))?;
+        crate::signals::spawn_blocked(|| {
+            std::thread::Builder::new()
+                .name("irjit-compile".to_string())
+                .stack_size(COMPILE_THREAD_STACK)
+                .spawn(move || compile_thread(service))
+        })
+        .map_err(|e| format!("cannot start the compile thread: {e}"))?;
     }
     loop {
         if let Some(result) = state.results.get(&unit) {

@@ -20,6 +20,7 @@ pub mod link;
 pub mod observe;
 pub mod program;
 mod reclaim;
+mod signals;
 pub mod stubs;
 pub mod tiers;
 

@@ -460,8 +460,11 @@ fn spawn_poller<F: FnOnce() + Send + 'static>(f: F) -> std::io::Result<()> {
     };
     let arg = Box::into_raw(Box::new(f)).cast::<libc::c_void>();
     let mut thread: libc::pthread_t = 0;
-    // SAFETY: `start::<F>` matches the start routine's signature and takes ownership of `arg`.
-    let rc = unsafe { libc::pthread_create(&mut thread, &attr, start::<F>, arg) };
+    let rc = crate::signals::spawn_blocked(|| {
+        // SAFETY: `start::<F>` matches the start routine's signature and takes ownership of
+        // `arg`.
+        unsafe { libc::pthread_create(&mut thread, &attr, start::<F>, arg) }
+    });
     // SAFETY: the attribute was initialized above and is not used again.
     unsafe { libc::pthread_attr_destroy(&mut attr) };
     if rc != 0 {
@@ -512,10 +515,12 @@ fn start_threads() {
     });
     for i in 0..threads.max(1) {
         let factory = factory.clone();
-        let spawned = std::thread::Builder::new()
-            .name(format!("irjit-tier2-{i}"))
-            .stack_size(64 << 20)
-            .spawn(move || tier2_thread(factory));
+        let spawned = crate::signals::spawn_blocked(|| {
+            std::thread::Builder::new()
+                .name(format!("irjit-tier2-{i}"))
+                .stack_size(64 << 20)
+                .spawn(move || tier2_thread(factory))
+        });
         if let Err(e) = spawned {
             tracing::warn!("cannot start a tier-2 compile thread: {e}");
         }

@@ -187,19 +187,21 @@ impl CacheSession {
 
 fn spawn_writer(cache: Arc<Cache>) -> Option<Writer> {
     let (jobs, queue) = mpsc::channel::<Job>();
-    let spawned = std::thread::Builder::new()
-        .name("irjit-cache-write".to_string())
-        .spawn(move || {
-            crate::reclaim::register_runtime_thread();
-            for job in queue {
-                match job {
-                    Job::Store(key, object) => cache.store_object(&key, &object),
-                    Job::Flush(done) => {
-                        let _ = done.send(());
+    let spawned = crate::signals::spawn_blocked(|| {
+        std::thread::Builder::new()
+            .name("irjit-cache-write".to_string())
+            .spawn(move || {
+                crate::reclaim::register_runtime_thread();
+                for job in queue {
+                    match job {
+                        Job::Store(key, object) => cache.store_object(&key, &object),
+                        Job::Flush(done) => {
+                            let _ = done.send(());
+                        }
                     }
                 }
-            }
-        });
+            })
+    });
     match spawned {
         Ok(_) => Some(Writer {
             jobs,

@@ -144,6 +144,11 @@ pub(crate) fn reset_after_fork() {
     threads::reset_after_fork();
 }
 
+/// The signal that stops threads for a round.
+pub(crate) fn stop_signal() -> std::ffi::c_int {
+    threads::stop_signal()
+}
+
 /// How many times a round's stop signal has reached the calling thread (see
 /// `crate::host::sleep`, which sleeps again when one cut a sleep short).
 pub(crate) fn stop_signals_seen() -> u32 {

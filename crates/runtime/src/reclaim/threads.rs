@@ -48,7 +48,7 @@ static NEXT_ROUND: AtomicU64 = AtomicU64::new(1);
 
 /// The signal that stops a running thread for a round: near `SIGRTMAX`, which programs seldom
 /// use (a program that handles it itself only makes rounds inconclusive).
-fn stop_signal() -> c_int {
+pub(crate) fn stop_signal() -> c_int {
     libc::SIGRTMAX() - 2
 }
 
