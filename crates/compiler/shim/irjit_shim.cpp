@@ -785,7 +785,7 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
   FunctionType *ContTy = FunctionType::get(F.getReturnType(), Types, false);
   std::string Count = "addl $$1, " + Sites->getName().str() + "+" +
                       std::to_string(Index * 16 + 8) + "(%rip)\n\t";
-  const char *Clobbers = "~{dirflag},~{fpsr},~{flags}";
+  const char *Clobbers = "~{flags}";
   for (BasicBlock *Latch : Latches) {
     auto *Br = dyn_cast<BranchInst>(Latch->getTerminator());
     bool Rotated = Br && Br->isConditional() &&
