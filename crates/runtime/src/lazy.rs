@@ -139,7 +139,7 @@ pub fn install(engine: Engine) -> &'static Mutex<Engine> {
         )
     };
     if let Some(counters) = counters {
-        crate::tiers::start_poller(counters);
+        crate::tiers::arm_poller(counters);
     }
     // The profile of earlier runs: compile its hot set at tier 2 now, not once counters say so.
     let hot = engine.lock().profile_hot_set();
@@ -392,16 +392,12 @@ extern "C" fn after_fork_child() {
             ));
         }
         crate::reclaim::reset_after_fork();
-        let counters = engine.counters();
         let new: &'static Mutex<Engine> = Box::leak(Box::new(Mutex::new(engine)));
         ENGINE.store(new as *const _ as *mut _, Ordering::Release);
-        if let Some(counters) = counters {
-            // The parent's poller does not exist here.
-            crate::tiers::start_poller(counters);
-        }
     }
     let service: &'static Service = Box::leak(Box::default());
     SERVICE.store(service as *const Service as *mut Service, Ordering::Release);
+    // (Also starts the child's poller, if the parent had one.)
     crate::tiers::reset_after_fork();
     crate::gate::reset_after_fork();
 }

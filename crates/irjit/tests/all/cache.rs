@@ -26,6 +26,10 @@ pub fn trials() -> Vec<Trial> {
         Trial::test("cache::concurrent_fills", concurrent_fills),
         Trial::test("cache::warm_run_never_maps_llvm", warm_run_never_maps_llvm),
         Trial::test(
+            "cache::warm_run_stays_single_threaded",
+            warm_run_stays_single_threaded,
+        ),
+        Trial::test(
             "cache::profile_starts_hot_code_at_tier2",
             profile_starts_hot_code_at_tier2,
         ),
@@ -367,6 +371,59 @@ int main(void) {
             "warm run: {}\n{}",
             String::from_utf8_lossy(&second.stdout),
             String::from_utf8_lossy(&second.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// A program whose code all comes from the cache at tier 2 has no counters to watch: irjit starts
+/// no thread of its own, and the process stays single-threaded as a native one (the C library's
+/// `malloc` takes no locks then). A cold adaptive run has its counter poller.
+fn warm_run_stays_single_threaded() -> Result<(), Failed> {
+    let source = r#"#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+static int threads(void) {
+  DIR *d = opendir("/proc/self/task");
+  int n = 0;
+  struct dirent *e;
+  while (d && (e = readdir(d)))
+    if (e->d_name[0] != '.')
+      n++;
+  if (d)
+    closedir(d);
+  return n;
+}
+int main(void) {
+  void *p = malloc(100);
+  int n = threads();
+  free(p);
+  printf("%s\n", n == 1 ? "one thread" : "more threads");
+  return 0;
+}
+"#;
+    let (bc, _) = program("threads", source)?;
+    let cache = fresh_cache("threads");
+    let cold = irjit(&cache, &[&bc])?;
+    if cold.stdout != b"more threads\n" {
+        return Err(format!("cold run: {cold:?}").into());
+    }
+    let mut cmd = Command::new(support::irjit());
+    cmd.env_remove("IRJIT_CACHE")
+        .args(["aot", "--cache-dir"])
+        .arg(&cache)
+        .arg(&bc);
+    let aot = support::run(cmd, b"", Duration::from_secs(300))?;
+    if aot.status != Status::Exited(0) {
+        return Err(format!("aot: {aot:?}").into());
+    }
+    let warm = irjit(&cache, &[&bc])?;
+    if warm.stdout != b"one thread\n" || warm.status != Status::Exited(0) {
+        return Err(format!(
+            "warm run: {}\n{}",
+            String::from_utf8_lossy(&warm.stdout),
+            String::from_utf8_lossy(&warm.stderr)
         )
         .into());
     }
