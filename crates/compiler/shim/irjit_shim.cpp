@@ -15,7 +15,6 @@
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
-#include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Support/raw_ostream.h"
@@ -747,76 +746,55 @@ bool derivedLive(const Value *AI, const DenseMap<const Value *, unsigned> &Live)
 //
 //   latch:
 //     ...
-//     asm goto: addl $1, __irjit_osr_sites+16*Index+8(%rip)  ; record.count += 1
-//               js check                                     ; its top bit set
+//     count = record.count + 1; record.count = count         ; not atomic
+//     if (count < 0) goto check                              ; its top bit set
 //     goto header
 //   check:
 //     if (record.continuation == null) goto header           ; 2^31 iterations
 //     return record.continuation(live values...)             ; header phis: the latch's values
 //
 // with `record = &__irjit_osr_sites[Index]`, `{ ptr continuation, i32 count, i32 unit }` (the
-// symbol is the unit's first record). A latch that ends in `br %c, header, exit` (a rotated loop,
-// as in optimized IR) takes the exit in the same asm first (`testb $1, %c; jz exit`); a latch with
-// another terminator gets a block of its own on its back edge. `Params` are the continuation's
-// parameters (see osrParams, with the frame block for its null entry). The runtime polls the counts, has
-// hot sites' continuations compiled, stores their address, and then sets the top bit of the count
-// (again, should an increment of tier-0 code, which is not atomic, undo it). So an iteration
-// costs one instruction and a branch not taken: the continuation is looked at only when the bit
-// says it is there. On the back edge rather than at the top of the header, nothing is counted when
-// a loop is entered or left, and no block is split on the common path: -O0 code would spill the
-// values that cross a new block boundary.
+// symbol is the unit's first record). `Params` are the continuation's parameters (see
+// osrParams, with the frame block for its null entry). The runtime polls the counts, has hot
+// sites' continuations compiled, stores their address, and then sets the top bit of the count
+// (again, should an increment of tier-0 code undo it). So an iteration costs a load, an add, a
+// store and a branch not taken: the continuation is looked at only when the bit says it is
+// there. On the back edge rather than at the top of the header, nothing is counted when a loop is
+// entered or left, and no block is split on the common path of a latch that ends in `br header`
+// (-O0 code would spill the values that cross a new block boundary); a latch with another
+// terminator (`br %c, header, exit` of a rotated loop, as in optimized IR) gets a block of its
+// own on its back edge.
 //
-// In a function that computes with x87 values (`long double`), whose register stack the x87
-// stackifier cannot carry across an asm goto's edges, a site is plain IR: `record.count += 1;
-// if (record.continuation != null) goto check; else goto header`, with a block of its own on a
-// conditional back edge.
+// Plain IR, not an asm goto (`addl $1, count; js check`): FastISel leaves a block that ends in an
+// asm goto to SelectionDAG, and LLVM looks up each of the asm's constraints in every register
+// class and sets up a new assembler parser to print it. For SQLite's one query (538 sites) that
+// was 6% of all first-call compiling (callgrind: 2.62 G instructions, 2.46 G in plain IR), for an
+// instruction or two per iteration that tier-0 loops do not show (interleaved runs of the loop
+// benchmarks with counters on and nothing tiered up).
 void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
                        ArrayRef<BasicBlock *> Latches, unsigned Index, GlobalVariable *Sites,
-                       StructType *RecordTy, bool X87) {
+                       StructType *RecordTy) {
   LLVMContext &C = F.getContext();
   PointerType *Ptr = PointerType::getUnqual(C);
+  Type *I32 = Type::getInt32Ty(C);
   BasicBlock *H = S.Header;
-  Constant *SlotP = ConstantExpr::getInBoundsGetElementPtr(
-      RecordTy, Sites, ArrayRef<Constant *>{ConstantInt::get(Type::getInt64Ty(C), Index),
-                                            ConstantInt::get(Type::getInt32Ty(C), 0)});
+  auto field = [&](unsigned Field) {
+    return ConstantExpr::getInBoundsGetElementPtr(
+        RecordTy, Sites, ArrayRef<Constant *>{ConstantInt::get(Type::getInt64Ty(C), Index),
+                                              ConstantInt::get(I32, Field)});
+  };
+  Constant *SlotP = field(0);
+  Constant *CountP = field(1);
   SmallVector<Type *, 16> Types;
   for (Value *V : Params)
     Types.push_back(V->getType());
   FunctionType *ContTy = FunctionType::get(F.getReturnType(), Types, false);
-  std::string Count = "addl $$1, " + Sites->getName().str() + "+" +
-                      std::to_string(Index * 16 + 8) + "(%rip)\n\t";
-  const char *Clobbers = "~{flags}";
   for (BasicBlock *Latch : Latches) {
     auto *Br = dyn_cast<BranchInst>(Latch->getTerminator());
-    bool Rotated = Br && Br->isConditional() &&
-                   (Br->getSuccessor(0) == H) != (Br->getSuccessor(1) == H);
-    if (!Br || (Br->isConditional() && (!Rotated || X87))) {
-      Instruction *T = Latch->getTerminator();
-      unsigned Edges = count(successors(Latch), H);
-      if (isa<CallBrInst>(T) && Edges == 1) {
-        // Another site's asm goto: the block is a latch of an outer loop too.
-        BasicBlock *Edge = BasicBlock::Create(C, H->getName() + ".osr.latch", &F, H);
-        BranchInst::Create(H, Edge);
-        for (unsigned I = 0; I < T->getNumSuccessors(); ++I)
-          if (T->getSuccessor(I) == H)
-            T->setSuccessor(I, Edge);
-        H->replacePhiUsesWith(Latch, Edge);
-        Latch = Edge;
-      } else if (!isa<CallBrInst>(T)) {
-        Latch = SplitBlockPredecessors(H, {Latch}, ".osr.latch");
-      } else {
-        continue; // Not seen: the asm gotos of sites have one edge to each block.
-      }
+    if (!Br || Br->isConditional()) {
+      Latch = SplitBlockPredecessors(H, {Latch}, ".osr.latch");
       Br = cast<BranchInst>(Latch->getTerminator());
-      Rotated = false;
     }
-    // Instruction selection leaves a block that ends in an asm goto, all of it, to SelectionDAG
-    // (FastISel goes bottom-up and gives up at the terminator), which costs far more than
-    // FastISel: the asm goto gets a block of its own, entered by falling through. Not where the
-    // header has phis: their values would cross the new block boundary, which -O0 register
-    // allocation spills at every iteration.
-    if (!X87 && !Rotated && &Latch->front() != Br && !isa<PHINode>(H->front()))
-      Latch = Latch->splitBasicBlock(Br, H->getName() + ".osr.site");
     SmallVector<Value *, 16> Args;
     for (Value *V : Params) {
       auto *P = dyn_cast<PHINode>(V);
@@ -827,29 +805,9 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
     for (PHINode &P : H->phis())
       P.addIncoming(P.getIncomingValueForBlock(Latch), Check);
     IRBuilder<> IRB(Br);
-    if (X87) {
-      Type *I32 = IRB.getInt32Ty();
-      Constant *CountP = ConstantExpr::getInBoundsGetElementPtr(
-          RecordTy, Sites, ArrayRef<Constant *>{ConstantInt::get(IRB.getInt64Ty(), Index),
-                                                ConstantInt::get(I32, 1)});
-      IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, CountP), ConstantInt::get(I32, 1)),
-                      CountP);
-      IRB.CreateCondBr(IRB.CreateICmpNE(IRB.CreateLoad(Ptr, SlotP), ConstantPointerNull::get(Ptr)),
-                       Check, H);
-    } else if (Rotated) {
-      bool ExitWhenSet = Br->getSuccessor(1) == H;
-      BasicBlock *Exit = Br->getSuccessor(ExitWhenSet ? 0 : 1);
-      Value *Cond = IRB.CreateZExt(Br->getCondition(), IRB.getInt8Ty());
-      auto *Ty = FunctionType::get(IRB.getVoidTy(), {IRB.getInt8Ty()}, false);
-      std::string Asm = std::string("testb $$1, $0\n\t") + (ExitWhenSet ? "jnz" : "jz") +
-                        " ${1:l}\n\t" + Count + "js ${2:l}";
-      InlineAsm *IA = InlineAsm::get(Ty, Asm, std::string("r,!i,!i,") + Clobbers, true);
-      IRB.CreateCallBr(Ty, IA, H, {Exit, Check}, {Cond});
-    } else {
-      auto *Ty = FunctionType::get(IRB.getVoidTy(), false);
-      InlineAsm *IA = InlineAsm::get(Ty, Count + "js ${0:l}", std::string("!i,") + Clobbers, true);
-      IRB.CreateCallBr(Ty, IA, H, {Check});
-    }
+    Value *Count = IRB.CreateAdd(IRB.CreateLoad(I32, CountP), ConstantInt::get(I32, 1));
+    IRB.CreateStore(Count, CountP);
+    IRB.CreateCondBr(IRB.CreateICmpSLT(Count, ConstantInt::get(I32, 0)), Check, H);
     Br->eraseFromParent();
     IRBuilder<> CB(Check);
     Value *Target = CB.CreateLoad(Ptr, SlotP);
@@ -872,35 +830,6 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
     else
       TB.CreateRet(Call);
   }
-}
-
-// Whether values of type `T` live in x87 registers (`long double`, also in aggregates: a
-// `_Complex long double` is returned in two of them).
-bool isX87(Type *T) {
-  T = T->getScalarType();
-  if (T->isX86_FP80Ty())
-    return true;
-  if (auto *ST = dyn_cast<StructType>(T))
-    return any_of(ST->elements(), isX87);
-  if (auto *AT = dyn_cast<ArrayType>(T))
-    return isX87(AT->getElementType());
-  return false;
-}
-
-bool usesX87(const Function &F) {
-  if (isX87(F.getReturnType()))
-    return true;
-  for (const Argument &A : F.args())
-    if (isX87(A.getType()))
-      return true;
-  for (const Instruction &I : instructions(F)) {
-    if (isX87(I.getType()))
-      return true;
-    for (const Value *Op : I.operands())
-      if (isX87(Op->getType()))
-        return true;
-  }
-  return false;
 }
 
 // Adds a counter to the function: `__irjit_counter += 1` at entry (after the entry block's
@@ -967,14 +896,13 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
                              M.getDataLayout().getAllocaAddrSpace(), nullptr, Frame.Alignment,
                              "irjit.frame", &*F.getEntryBlock().getFirstInsertionPt());
     }
-    bool X87 = usesX87(F);
     for (unsigned I = 0; I < Sites.size(); ++I) {
       if (!Sites[I].Eligible)
         continue;
       SmallVector<Value *, 16> Params = osrParams(Sites[I], Frame);
       if (!Params.empty() && !Params.front())
         Params.front() = Block;
-      instrumentOsrSite(F, Sites[I], Params, Latches[I], I, SitesGV, RecordTy, X87);
+      instrumentOsrSite(F, Sites[I], Params, Latches[I], I, SitesGV, RecordTy);
     }
   }
   // Last: it erases lifetime markers, which may be among the insertion points above.
