@@ -591,6 +591,10 @@ fn tier2_thread(factory: CompilerFactory) {
         let Some((unit, request)) = claimed else {
             continue;
         };
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let name = engine.lock().unit_name(unit).to_string();
+            tracing::debug!(unit = %name, osr = matches!(job, Job::Osr(_)), "tier-2 compile begins");
+        }
         if compiler.is_none() {
             match factory() {
                 Ok(c) => compiler = Some(c),
