@@ -608,7 +608,7 @@ impl Engine {
             for f in &object.functions {
                 crash::register_function(f.addr, f.size, &f.name);
                 if let Some(map) = &mut self.perf_map {
-                    map.add(f.addr, f.size, &f.name);
+                    map.add(f.addr, f.size, &f.name, 2);
                 }
                 found.insert(f.name.as_str(), f.addr);
             }
@@ -910,7 +910,7 @@ impl Engine {
         for f in &object.functions {
             crash::register_function(f.addr, f.size, &f.name);
             if let Some(map) = &mut self.perf_map {
-                map.add(f.addr, f.size, &f.name);
+                map.add(f.addr, f.size, &f.name, if tier0 { 0 } else { 2 });
             }
         }
         if tier0

@@ -52,14 +52,24 @@ fn lazy_compiles_only_what_runs() -> Result<(), Failed> {
     Ok(())
 }
 
-/// `--perf-map` writes `/tmp/perf-PID.map` lines `START SIZE NAME` for the functions compiled.
+/// `--perf-map` writes `/tmp/perf-PID.map` lines `START SIZE NAME [tier T]` for the functions
+/// compiled: at tier 0 first, at tier 2 with `--tier=2`.
 fn perf_map() -> Result<(), Failed> {
     let bc = compile(
         "perf_map",
         "#include <stdio.h>\n#include <unistd.h>\nstatic int work(int x) { return x + 1; }\n\
          int main(void) { printf(\"%d %d\\n\", (int)getpid(), work(1)); return 0; }\n",
     )?;
-    let out = irjit(&["run", "--perf-map", &bc])?;
+    perf_map_names(&bc, &[], "[tier 0]", true)?;
+    // (At tier 2, main inlines work.)
+    perf_map_names(&bc, &["--tier=2"], "[tier 2]", false)
+}
+
+fn perf_map_names(bc: &str, extra: &[&str], tier: &str, work: bool) -> Result<(), Failed> {
+    let mut args = vec!["run", "--perf-map"];
+    args.extend_from_slice(extra);
+    args.push(bc);
+    let out = irjit(&args)?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let pid = stdout
         .split_whitespace()
@@ -82,7 +92,13 @@ fn perf_map() -> Result<(), Failed> {
         }
         names.push(name.to_string());
     }
-    if !names.iter().any(|n| n == "main") || !names.iter().any(|n| n.starts_with("work")) {
+    let main = format!("main {tier}");
+    if !names.iter().any(|n| *n == main)
+        || (work
+            && !names
+                .iter()
+                .any(|n| n.starts_with("work") && n.ends_with(tier)))
+    {
         return Err(format!("functions missing from the perf map:\n{map}").into());
     }
     Ok(())
