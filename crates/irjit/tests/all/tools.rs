@@ -93,7 +93,7 @@ fn perf_map_names(bc: &str, extra: &[&str], tier: &str, work: bool) -> Result<()
         names.push(name.to_string());
     }
     let main = format!("main {tier}");
-    if !names.iter().any(|n| *n == main)
+    if !names.contains(&main)
         || (work
             && !names
                 .iter()
