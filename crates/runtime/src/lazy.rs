@@ -249,8 +249,9 @@ fn compile(unit: UnitId) -> Result<u64, String> {
     }
 }
 
-/// Stack a thread must have left to compile on it. LLVM compiled every function of SQLite and
-/// Lua, at O0 and at O2, within a 256 KiB main-thread stack; this leaves eight times that.
+/// Stack a thread must have left to compile on it. LLVM compiled every function SQLite's one
+/// query and Lua's workload run, at O0 and at O2, within a 256 KiB main-thread stack; this leaves
+/// eight times that.
 const STACK_TO_COMPILE_HERE: usize = 2 << 20;
 
 /// Lives until the thread's thread-local destructors run.
