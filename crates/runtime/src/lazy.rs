@@ -180,6 +180,14 @@ impl Service {
         // own threads), so poisoning carries no information here.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Records `unit`'s result and wakes the threads waiting for it.
+    fn finish(&self, unit: UnitId, result: Result<u64, String>) {
+        let mut state = self.lock();
+        state.pending.remove(&unit);
+        state.results.insert(unit, result);
+        self.done.notify_all();
+    }
 }
 
 #[derive(Default)]
@@ -219,11 +227,8 @@ fn compile_thread(service: &'static Service) {
             // The process is exiting: the caller waits until exit ends it.
             crate::gate::park_forever();
         };
-        let result = compile(unit);
+        service.finish(unit, compile(unit));
         state = service.lock();
-        state.pending.remove(&unit);
-        state.results.insert(unit, result);
-        service.done.notify_all();
     }
 }
 
@@ -324,10 +329,7 @@ fn compile_here(service: &Service, unit: UnitId) -> Option<Result<u64, String>> 
         // The process is exiting: exit ends this thread with it.
         None => crate::gate::park_forever(),
     };
-    let mut state = service.lock();
-    state.pending.remove(&unit);
-    state.results.insert(unit, result.clone());
-    service.done.notify_all();
+    service.finish(unit, result.clone());
     Some(result)
 }
 

@@ -96,6 +96,17 @@ fn irjit(cache: &Path, args: &[&str]) -> Result<Outcome, Failed> {
     Ok(support::run(cmd, b"", Duration::from_secs(120))?)
 }
 
+/// `irjit aot` into `cache`, on 2 threads, with `extra` options.
+fn aot(cache: &Path, bc: &str, extra: &[&str]) -> Result<Outcome, Failed> {
+    let mut cmd = Command::new(support::irjit());
+    cmd.env_remove("IRJIT_CACHE")
+        .args(["aot", "-j", "2", "--cache-dir"])
+        .arg(cache)
+        .args(extra)
+        .arg(bc);
+    Ok(support::run(cmd, b"", Duration::from_secs(300))?)
+}
+
 /// The --stats lines removed: what remains must be the program's own stderr.
 fn program_stderr(out: &Outcome) -> Vec<u8> {
     let text = String::from_utf8_lossy(&out.stderr);
@@ -409,12 +420,7 @@ int main(void) {
     if cold.stdout != b"more threads\n" {
         return Err(format!("cold run: {cold:?}").into());
     }
-    let mut cmd = Command::new(support::irjit());
-    cmd.env_remove("IRJIT_CACHE")
-        .args(["aot", "--cache-dir"])
-        .arg(&cache)
-        .arg(&bc);
-    let aot = support::run(cmd, b"", Duration::from_secs(300))?;
+    let aot = aot(&cache, &bc, &[])?;
     if aot.status != Status::Exited(0) {
         return Err(format!("aot: {aot:?}").into());
     }
@@ -557,22 +563,13 @@ fn no_cache_writes_nothing() -> Result<(), Failed> {
 fn aot_then_run_starts_optimized() -> Result<(), Failed> {
     let (bc, native) = program("aot", &many_functions(30, 99, 0))?;
     let cache = fresh_cache("aot");
-    let aot = |extra: &[&str]| -> Result<Outcome, Failed> {
-        let mut cmd = Command::new(support::irjit());
-        cmd.env_remove("IRJIT_CACHE")
-            .args(["aot", "-j", "2", "--cache-dir"])
-            .arg(&cache)
-            .args(extra)
-            .arg(&bc);
-        Ok(support::run(cmd, b"", Duration::from_secs(300))?)
-    };
-    let refused = aot(&["--profile"])?;
+    let refused = aot(&cache, &bc, &["--profile"])?;
     if refused.status != Status::Exited(125)
         || !String::from_utf8_lossy(&refused.stderr).contains("no profile")
     {
         return Err(format!("aot --profile without a profile: {refused:?}").into());
     }
-    let out = aot(&[])?;
+    let out = aot(&cache, &bc, &[])?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status != Status::Exited(0) || !stderr.contains("31 units at tier 2 (O2)") {
         return Err(format!("aot failed: {out:?}\n{stderr}").into());
@@ -592,7 +589,7 @@ fn aot_then_run_starts_optimized() -> Result<(), Failed> {
         );
     }
     // With the profile the aot run left, --profile has its hot set: everything, all cached.
-    let again = aot(&["--profile"])?;
+    let again = aot(&cache, &bc, &["--profile"])?;
     let stderr = String::from_utf8_lossy(&again.stderr);
     if again.status != Status::Exited(0) || !stderr.contains(": 0 compiled, 32 already cached") {
         return Err(format!("aot --profile: {again:?}\n{stderr}").into());
