@@ -8,6 +8,7 @@
 #include "llvm-c/Core.h"
 #include "llvm-c/TargetMachine.h"
 #include "llvm/ADT/BitVector.h"
+#include "llvm/ADT/DepthFirstIterator.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Analysis/LoopInfo.h"
@@ -1285,13 +1286,9 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, ArrayRef<unsigned> 
   // which -O0 code has hundreds of) never executes: where every entry brings in the same value,
   // that value replaces it everywhere, at once. SSAUpdater would search the function's blocks
   // backwards from each use instead: 0.45 s for Lua's luaV_execute, as long as optimizing it.
-  SmallPtrSet<BasicBlock *, 32> Runs;
-  SmallVector<BasicBlock *, 64> Work{Dispatch};
-  Runs.insert(Dispatch);
-  while (!Work.empty())
-    for (BasicBlock *Next : successors(Work.pop_back_val()))
-      if (Runs.insert(Next).second)
-        Work.push_back(Next);
+  df_iterator_default_set<BasicBlock *> Runs;
+  for (BasicBlock *BB : depth_first_ext(Dispatch, Runs))
+    (void)BB;
   for (Value *V : Order) {
     auto *Def = cast<Instruction>(B.VMap[V]);
     const auto &In = Incoming[V];

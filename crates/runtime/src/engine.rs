@@ -913,11 +913,8 @@ impl Engine {
                 map.add(f.addr, f.size, &f.name, if tier0 { 0 } else { 2 });
             }
         }
-        if tier0
-            && self.counters.is_some()
-            && self.layout().units[unit.index()].kind == UnitKind::Function
-        {
-            // Its counters need watching from now on.
+        if tier0 && self.layout().units[unit.index()].kind == UnitKind::Function {
+            // Its counters (if the mode has any) need watching from now on.
             crate::tiers::start_poller_when_needed();
         }
         let state = &mut self.units[unit.index()];

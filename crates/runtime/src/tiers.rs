@@ -344,7 +344,8 @@ static POLLER_STARTED: AtomicBool = AtomicBool::new(false);
 /// Records where the running program's counters are (adaptive mode). The poller starts with the
 /// first function linked at tier 0 ([`start_poller_when_needed`]): a run whose code all comes from
 /// the cache at tier 2 has no counters to watch, and stays single-threaded, which the C library
-/// rewards (its `malloc` takes no locks then; 10% of an allocation-heavy benchmark).
+/// rewards (its `malloc` takes no locks then: binarytrees warm, 914 ms with the poller, 776 ms
+/// without).
 pub(crate) fn arm_poller(counters: Counters) {
     let _ = POLLER_COUNTERS.set(counters);
 }
