@@ -833,13 +833,15 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
   }
 }
 
-// Adds a counter to the function: `__irjit_counter += 1` at entry (after the entry block's
-// allocas) and at each loop header (after its PHIs) that is not an OSR site. No branch and no
+// Adds counters to the function: `__irjit_counter += 1` at entry (after the entry block's
+// allocas), and `__irjit_loop_counter += 1` at each loop header (after its PHIs) that is not an
+// OSR site. Entries are counted apart from iterations so that the runtime can tell a call that
+// stays in its loops (OSR helps) from many short calls (a tier-2 entry helps). No branch and no
 // call: splitting blocks would make -O0 code spill around every new block boundary. A load, an
 // add and a store, where an inline asm would make one `addl $1, __irjit_counter(%rip)`: the
 // assembler's parser, set up anew for each asm statement, made sqlite's tier-0 compile about a
 // tenth slower (a noisy measurement), to save two instructions a call. The runtime owns the counter
-// array, resolves `__irjit_counter` to the unit's slot when it links the object (so the object
+// arrays, resolves both names to the unit's slots when it links the object (so the object
 // does not depend on the unit's number and can be cached), and polls the array to find hot
 // functions. With OSR on, loops are OSR sites instead (see above), each with a count of its own.
 void instrument(Function &F, IrjitUnitOptions &Opts) {
@@ -862,7 +864,6 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
   Instruction *AfterAllocas = &*F.getEntryBlock().getFirstInsertionPt();
   while (isa<AllocaInst>(AfterAllocas))
     AfterAllocas = AfterAllocas->getNextNode();
-  Points.push_back(AfterAllocas);
   // Back edges are found before any is split.
   std::vector<SmallVector<BasicBlock *, 2>> Latches(Sites.size());
   unsigned K = 0;
@@ -875,10 +876,18 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
     else if (At != L->getHeader()->end())
       Points.push_back(&*At);
   }
-  for (Instruction *At : Points) {
+  auto count = [&](Instruction *At, GlobalVariable *Counter) {
     IRBuilder<> IRB(At);
-    IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, Counters), ConstantInt::get(I32, 1)),
-                    Counters);
+    IRB.CreateStore(IRB.CreateAdd(IRB.CreateLoad(I32, Counter), ConstantInt::get(I32, 1)),
+                    Counter);
+  };
+  count(AfterAllocas, Counters);
+  if (!Points.empty()) {
+    auto *Loops = cast<GlobalVariable>(M.getOrInsertGlobal("__irjit_loop_counter", I32));
+    Loops->setVisibility(GlobalValue::HiddenVisibility);
+    Loops->setDSOLocal(true);
+    for (Instruction *At : Points)
+      count(At, Loops);
   }
   OsrFrame Frame;
   AllocaInst *Block = nullptr;

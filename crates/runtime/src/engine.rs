@@ -289,7 +289,8 @@ impl Engine {
         };
         let counters = if adaptive {
             let len = layout.units.len();
-            let addr = linker.define_zeroed("__irjit_counters", len as u64 * 4, 64)?;
+            // Entries, then loop iterations outside OSR sites: a 32-bit counter each per unit.
+            let addr = linker.define_zeroed("__irjit_counters", len as u64 * 8, 64)?;
             Some(crate::tiers::Counters {
                 addr,
                 len,
@@ -719,7 +720,7 @@ impl Engine {
             }
         }
         for (i, state) in self.units.iter().enumerate() {
-            let count = self.counters.map_or(0, |c| u64::from(c.count(i))) + loops[i];
+            let count = self.counters.map_or(0, |c| c.heat(i)) + loops[i];
             // Hot in this run: at tier 2, or on its way there (a compile under way, or queued:
             // the counter passed the threshold), or hot in its loops alone (entered once, a loop
             // in `main`: the poller leaves those to OSR, but the next run should start them at
@@ -877,12 +878,13 @@ impl Engine {
         Ok(())
     }
 
-    /// The runtime data a unit's tier-0 code refers to by fixed names: its counter and its first
+    /// The runtime data a unit's tier-0 code refers to by fixed names: its counters and its first
     /// OSR site record (see [`ObjectInput::locals`]).
     fn unit_locals(&self, unit: UnitId) -> Vec<(&'static str, u64)> {
         let mut locals = Vec::new();
         if let Some(counters) = &self.counters {
-            locals.push(("__irjit_counter", counters.addr + 4 * unit.0 as u64));
+            locals.push(("__irjit_counter", counters.entries_addr(unit.index())));
+            locals.push(("__irjit_loop_counter", counters.loops_addr(unit.index())));
         }
         if let (Some(osr), Some(base)) = (&self.osr, self.units[unit.index()].osr_base) {
             locals.push((

@@ -303,9 +303,9 @@ fn unsafe_ref(q: *mut Queue) -> Option<&'static Queue> {
 /// Where the counters are, for the poller.
 #[derive(Clone, Copy, Debug)]
 pub struct Counters {
-    /// Address of `__irjit_counters`.
+    /// Address of `__irjit_counters`: each unit's entries, then each unit's loop iterations.
     pub addr: u64,
-    /// Number of counters (one per unit).
+    /// Number of units (two counters each).
     pub len: usize,
     /// Count that makes a function hot.
     pub threshold: u32,
@@ -317,15 +317,47 @@ pub struct Counters {
 }
 
 impl Counters {
-    /// The current count of `unit` (entries plus loop iterations of its tier-0 code).
-    pub fn count(&self, unit: usize) -> u32 {
+    /// Where `unit`'s tier-0 code counts its entries (`__irjit_counter`).
+    pub fn entries_addr(&self, unit: usize) -> u64 {
         assert!(unit < self.len, "counter {unit} of {}", self.len);
-        let counter = (self.addr + unit as u64 * 4) as *const u32;
-        // SAFETY: the counter array lives in the heap's data region for the process's life and
-        // `unit` is in it; an aligned 32-bit read sees some recent value of a counter the
-        // program increments (a count off by a few does not matter).
-        unsafe { std::ptr::read_volatile(counter) }
+        self.addr + unit as u64 * 4
     }
+
+    /// Where `unit`'s tier-0 code counts the iterations of its loops that are no OSR site
+    /// (`__irjit_loop_counter`).
+    pub fn loops_addr(&self, unit: usize) -> u64 {
+        assert!(unit < self.len, "counter {unit} of {}", self.len);
+        self.addr + (self.len + unit) as u64 * 4
+    }
+
+    /// How many times `unit`'s tier-0 code was entered.
+    pub fn entries(&self, unit: usize) -> u32 {
+        read_counter(self.entries_addr(unit))
+    }
+
+    /// Entries plus iterations of the loops that are no OSR site (those are counted apart).
+    pub fn heat(&self, unit: usize) -> u64 {
+        u64::from(self.entries(unit)) + u64::from(read_counter(self.loops_addr(unit)))
+    }
+}
+
+/// Reads a counter of the array the engine placed (see [`Counters`]).
+fn read_counter(addr: u64) -> u32 {
+    // SAFETY: the counter arrays live in the heap's data region for the process's life and
+    // `addr` is one of their aligned 32-bit slots; the read sees some recent value of a counter
+    // the program increments (a count off by a few does not matter).
+    unsafe { std::ptr::read_volatile(addr as *const u32) }
+}
+
+/// Whether a loop site that ran an OSR threshold's `iterations` while its function was entered
+/// `entries` times calls for its continuation: only when a call stays in the loop, which shows
+/// as at least `threshold` iterations per entry. Many short calls (a function whose loop runs
+/// 24 times a call, SQLite's `sqlite3VdbeExec` at about 20 a call) are better served by the
+/// function's tier-2 entry, which the same counts queue, and a continuation compiled for them
+/// would take the compile thread's time for nothing: no call would stay long enough to gain.
+/// (Stress mode, at threshold 1, wants every continuation.)
+fn osr_wanted(iterations: u32, entries: u32, threshold: u32) -> bool {
+    threshold <= 1 || u64::from(iterations) >= u64::from(entries) * u64::from(threshold)
 }
 
 /// The poller's shortest interval, at the start and whenever a scan finds work.
@@ -374,11 +406,13 @@ fn start_poller(counters: Counters) {
     // itself never allocates.
     let mut queued = vec![false; counters.len];
     let mut heat = vec![0u64; counters.len];
-    // Each OSR site's count when last queued: a site put off (see `Engine::begin_osr`) is queued
-    // again only once it has run another threshold's worth of iterations since, so that the
-    // sites a call left when it entered its function's first continuation stay quiet. (Large
-    // enough that the C library maps it: its pages are touched only for sites in use.)
-    let mut last_queued = vec![0u32; OSR_SITES_MAX as usize];
+    // Each OSR site's stretch: its count, and its function's entries, where the stretch began.
+    // A site is judged once per stretch of an OSR threshold's iterations (see `osr_wanted`),
+    // and the next stretch begins then, queued or not: a site put off (see `Engine::begin_osr`)
+    // is queued again only once it has run another stretch since, so that the sites a call left
+    // when it entered its function's first continuation stay quiet. (Large enough that the C
+    // library maps it: its pages are touched only for sites in use.)
+    let mut stretch = vec![(0u32, 0u32); OSR_SITES_MAX as usize];
     let poll = move || {
         crate::reclaim::register_runtime_thread();
         let mut interval = POLL_INTERVAL_MIN;
@@ -386,28 +420,46 @@ fn start_poller(counters: Counters) {
             std::thread::sleep(interval);
             let mut found = false;
             for (unit, heat) in heat.iter_mut().enumerate() {
-                *heat = u64::from(counters.count(unit));
+                *heat = counters.heat(unit);
             }
             if let Some(osr) = counters.osr {
                 let used = OSR_SITES_USED.load(Ordering::Acquire);
                 for site in 0..used {
                     let count = osr.poll(site);
                     let unit = osr.unit(site).load(Ordering::Relaxed) as usize;
-                    if let Some(heat) = heat.get_mut(unit) {
-                        *heat += u64::from(count);
+                    let Some(heat) = heat.get_mut(unit) else {
+                        continue;
+                    };
+                    *heat += u64::from(count);
+                    let (start_count, start_entries) = &mut stretch[site as usize];
+                    let iterations = count.saturating_sub(*start_count);
+                    if iterations < osr.threshold {
+                        continue;
                     }
+                    let entries = counters.entries(unit);
                     let (word, bit) = osr_queued_bit(site);
-                    let last = &mut last_queued[site as usize];
-                    if word.load(Ordering::Relaxed) & bit == 0
-                        && count >= osr.threshold
-                        && count.saturating_sub(*last) >= osr.threshold
+                    let wanted = osr_wanted(
+                        iterations,
+                        entries.wrapping_sub(*start_entries),
+                        counters.threshold,
+                    );
+                    tracing::trace!(
+                        site,
+                        unit,
+                        iterations,
+                        entries = entries.wrapping_sub(*start_entries),
+                        wanted,
+                        "OSR stretch"
+                    );
+                    if wanted
+                        && word.load(Ordering::Relaxed) & bit == 0
                         && osr.slot(site).load(Ordering::Relaxed) == 0
                     {
                         word.fetch_or(bit, Ordering::Relaxed);
-                        *last = count;
                         found = true;
                         push(|q| q.loops.push_back(Job::Osr(site)));
                     }
+                    (*start_count, *start_entries) = (count, entries);
                 }
             }
             for (unit, queued) in queued.iter_mut().enumerate() {
@@ -417,7 +469,7 @@ fn start_poller(counters: Counters) {
                 // cache it is compiled all the same, after everything else, so that the next run
                 // starts it at tier 2. (Loops that are no OSR site count as entries. Stress mode
                 // tiers up everything.)
-                let entered_again = counters.count(unit) >= 2 || counters.threshold <= 1;
+                let entered_again = counters.entries(unit) >= 2 || counters.threshold <= 1;
                 if !*queued
                     && heat[unit] >= u64::from(counters.threshold)
                     && (entered_again || counters.for_next_run)
@@ -670,4 +722,22 @@ pub(crate) fn reset_after_fork() {
         word.store(0, Ordering::Relaxed);
     }
     restart_poller_after_fork();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::osr_wanted;
+
+    #[test]
+    fn osr_wants_calls_that_stay_in_their_loop() {
+        // One call in its loop for the whole stretch, or a few calls each in it for long.
+        assert!(osr_wanted(100_000, 0, 2000));
+        assert!(osr_wanted(100_000, 1, 2000));
+        assert!(osr_wanted(100_000, 50, 2000));
+        // Many short calls: 24 iterations a call, or about 20 (SQLite's interpreter).
+        assert!(!osr_wanted(5_000, 208, 100));
+        assert!(!osr_wanted(100_000, 5_000, 2000));
+        // Stress mode wants them all.
+        assert!(osr_wanted(50, 50, 1));
+    }
 }

@@ -1,13 +1,45 @@
 //! Shared helpers: locating tools, compiling test programs, running processes with a timeout,
 //! and comparing runs.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::Write;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};
 use std::time::{Duration, SystemTime};
+
+/// Every process a trial starts through [`run`] or [`build`] holds this lock shared; [`alone`]
+/// holds it exclusive, so what it runs has the machine's cores to itself.
+static MACHINE: RwLock<()> = RwLock::new(());
+
+thread_local! {
+    /// Whether this thread is inside [`alone`] (its processes need no shared hold).
+    static ALONE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` while no other trial runs a process: for the retry of a trial whose outcome needs
+/// irjit's background compiles to get a core (tiering up, OSR, reclamation), after a first run
+/// that a loaded machine starved. Processes already started finish first; new ones wait. `f`
+/// must not wait on another trial's work (a [`OnceMap`] cell another trial is filling).
+pub fn alone<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            ALONE.with(|a| a.set(false));
+        }
+    }
+    let _exclusive = MACHINE.write().unwrap_or_else(|e| e.into_inner());
+    ALONE.with(|a| a.set(true));
+    let _reset = Reset;
+    f()
+}
+
+/// A shared hold on the machine for one process, unless this thread already holds it alone.
+fn shared() -> Option<RwLockReadGuard<'static, ()>> {
+    (!ALONE.with(Cell::get)).then(|| MACHINE.read().unwrap_or_else(|e| e.into_inner()))
+}
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -54,6 +86,7 @@ pub fn up_to_date(output: &Path, inputs: &[&Path]) -> bool {
 
 /// Runs a build command, turning failure into an error with its stderr.
 pub fn build(cmd: &mut Command) -> Result<(), String> {
+    let _machine = shared();
     let out = cmd
         .output()
         .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
@@ -153,6 +186,7 @@ pub fn run(mut cmd: Command, stdin: &[u8], timeout: Duration) -> Result<Outcome,
         .stderr(Stdio::piped())
         .process_group(0);
     let shown = format!("{cmd:?}");
+    let _machine = shared();
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot run {shown}: {e}"))?;
