@@ -1088,6 +1088,10 @@ void cloneBody(UnitBuilder &B, Function &From, Function &To) {
   }
   SmallVector<ReturnInst *, 8> Returns;
   CloneFunctionInto(&To, &From, B.VMap, CloneFunctionChangeType::DifferentModule, Returns);
+  // Cloning copies `From`'s visibility (hidden, as every definition of the split program); a
+  // private copy (an import of a static callee) must keep the default one local symbols have.
+  if (To.hasLocalLinkage())
+    To.setVisibility(GlobalValue::DefaultVisibility);
 }
 
 // Builds the unit of the OSR continuation of `F`'s loop sites `SiteIds` (the first names it): a
