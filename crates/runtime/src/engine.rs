@@ -129,6 +129,8 @@ struct UnitState {
     hot: bool,
     /// The first OSR site record handed to the unit's tier-0 code.
     osr_base: Option<u32>,
+    /// When the function's latest tier-2 entry was installed (by a background tier-up).
+    tier2_since: Option<Instant>,
 }
 
 /// A program being compiled into, and run from, the code heap.
@@ -503,12 +505,23 @@ impl Engine {
         Ok(compiled)
     }
 
-    /// Claims OSR site `site` for a background continuation compile; `None` when there is
-    /// nothing to do.
-    pub fn begin_osr(&mut self, site: u32) -> Option<(UnitId, CompileRequest)> {
+    /// Claims OSR site `site`, queued at `queued`, for a background continuation compile; `None`
+    /// when there is nothing to do.
+    pub fn begin_osr(&mut self, site: u32, queued: Instant) -> Option<(UnitId, CompileRequest)> {
         let osr = self.osr.as_mut()?;
         let state = osr.sites.get(site as usize)?;
         if state.busy || state.done {
+            return None;
+        }
+        // The function's tier-2 entry arrived after the site was queued: the iterations that
+        // made it hot may have come from calls that started in tier 0 and have returned since
+        // (SQLite's interpreter). New calls no longer count, so the poller queues the site again
+        // only if a call still runs the tier-0 loop for another threshold's worth.
+        if self.units[state.unit.index()]
+            .tier2_since
+            .is_some_and(|since| since > queued)
+        {
+            crate::tiers::osr_requeue(site);
             return None;
         }
         // One continuation of a function at a time: the sites of a loop nest tend to get hot
@@ -776,6 +789,7 @@ impl Engine {
         state.tier_up_done = state.tier2_left == 0;
         let first_tier_up = state.tier != 2;
         state.tier = 2;
+        state.tier2_since = Some(Instant::now());
         if first_tier_up {
             self.stats.tier2_functions += 1;
         }

@@ -225,8 +225,8 @@ struct Queue {
 enum Job {
     /// Recompile a hot function at tier 2.
     TierUp(UnitId),
-    /// Build the continuation of a hot loop site.
-    Osr(u32),
+    /// Build the continuation of a hot loop site, queued at that instant.
+    Osr(u32, Instant),
 }
 
 /// The jobs: hot loop sites and hot functions in two lines, served in turn.
@@ -236,13 +236,17 @@ enum Job {
 /// many loops must not keep its functions in tier 0 for that. So the compile threads take one
 /// job from each line in turn (either, when the other is empty).
 ///
-/// Functions are served hottest first (by their count when queued; first come among equals):
-/// when the compile threads fall behind, as they do while a large program warms up, the
-/// functions the program spends most time in reach tier 2 first.
+/// Functions are served by how fast their counts grow now ([`RATES`], first come among equals),
+/// not by their counts when queued, which are all about the threshold: when the compile threads
+/// fall behind, as they do while a large program warms up (Lua's compile thread is busy for
+/// the whole run), the functions the program spends its time in now reach tier 2 first, and
+/// those that were hot only for a while (Lua's lexer, once the script is parsed) wait until
+/// nothing hotter does. Before them all come the functions the profile of earlier runs names (in
+/// its order); after them all, those wanted for the next run only.
 #[derive(Default)]
 struct QueueState {
     loops: VecDeque<Job>,
-    functions: std::collections::BinaryHeap<(u64, std::cmp::Reverse<u64>, u32)>,
+    functions: Vec<QueuedFunction>,
     /// Functions queued so far (the first-come order among equally hot ones).
     queued: u64,
     /// The line the last job came from was `loops`.
@@ -250,11 +254,50 @@ struct QueueState {
     started: bool,
 }
 
+/// A hot function waiting for its tier-2 compile.
+#[derive(Clone, Copy, Debug)]
+struct QueuedFunction {
+    unit: u32,
+    /// Its count when queued: `u64::MAX` for the profile's hot set, 0 when only the next run
+    /// wants it.
+    heat: u64,
+    /// Queued as the how-manieth (first come, first served among equals).
+    order: u64,
+}
+
+impl QueuedFunction {
+    /// What the compile threads serve first: the largest.
+    fn priority(&self) -> (u8, u64, std::cmp::Reverse<u64>) {
+        let class = match self.heat {
+            u64::MAX => 2,
+            0 => 0,
+            _ => 1,
+        };
+        let rate = if class == 1 { rate(self.unit) } else { 0 };
+        (class, rate, std::cmp::Reverse(self.order))
+    }
+}
+
+/// Each unit's recent growth of its count, kept by the poller: the count's growth per poll,
+/// averaged over the last few polls (each poll's weight decays by a quarter at the next).
+static RATES: std::sync::OnceLock<Box<[AtomicU64]>> = std::sync::OnceLock::new();
+
+fn rate(unit: u32) -> u64 {
+    RATES
+        .get()
+        .and_then(|r| r.get(unit as usize))
+        .map_or(0, |r| r.load(Ordering::Relaxed))
+}
+
 impl QueueState {
     fn pop(&mut self) -> Option<Job> {
-        let function = |line: &mut std::collections::BinaryHeap<_>| {
-            line.pop()
-                .map(|(_, _, unit): (u64, std::cmp::Reverse<u64>, u32)| Job::TierUp(UnitId(unit)))
+        let function = |line: &mut Vec<QueuedFunction>| {
+            let best = line
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, f)| f.priority())
+                .map(|(i, _)| i)?;
+            Some(Job::TierUp(UnitId(line.swap_remove(best).unit)))
         };
         let job = if self.last_was_loop {
             function(&mut self.functions).or_else(|| self.loops.pop_front())
@@ -263,7 +306,7 @@ impl QueueState {
                 .pop_front()
                 .or_else(|| function(&mut self.functions))
         }?;
-        self.last_was_loop = matches!(job, Job::Osr(_));
+        self.last_was_loop = matches!(job, Job::Osr(..));
         Some(job)
     }
 
@@ -406,6 +449,8 @@ fn start_poller(counters: Counters) {
     // itself never allocates.
     let mut queued = vec![false; counters.len];
     let mut heat = vec![0u64; counters.len];
+    let mut last_heat = vec![0u64; counters.len];
+    let rates = RATES.get_or_init(|| (0..counters.len).map(|_| AtomicU64::new(0)).collect());
     // Each OSR site's stretch: its count, and its function's entries, where the stretch began.
     // A site is judged once per stretch of an OSR threshold's iterations (see `osr_wanted`),
     // and the next stretch begins then, queued or not: a site put off (see `Engine::begin_osr`)
@@ -457,10 +502,15 @@ fn start_poller(counters: Counters) {
                     {
                         word.fetch_or(bit, Ordering::Relaxed);
                         found = true;
-                        push(|q| q.loops.push_back(Job::Osr(site)));
+                        push(|q| q.loops.push_back(Job::Osr(site, Instant::now())));
                     }
                     (*start_count, *start_entries) = (count, entries);
                 }
+            }
+            for ((rate, last), &now) in rates.iter().zip(&mut last_heat).zip(&heat) {
+                let r = rate.load(Ordering::Relaxed);
+                rate.store(r - r / 4 + now.saturating_sub(*last), Ordering::Relaxed);
+                *last = now;
             }
             for (unit, queued) in queued.iter_mut().enumerate() {
                 // A function entered once, hot through its loops alone (a loop in `main`), gets
@@ -563,9 +613,9 @@ fn spawn_poller<F: FnOnce() + Send + 'static>(f: F) -> std::io::Result<()> {
 /// Queues a hot function for tier 2, served by `heat` (see [`QueueState`]).
 pub(crate) fn notify_hot(unit: u32, heat: u64) {
     push(|q| {
-        let order = std::cmp::Reverse(q.queued);
+        let order = q.queued;
         q.queued += 1;
-        q.functions.push((heat, order, unit));
+        q.functions.push(QueuedFunction { unit, heat, order });
     });
 }
 
@@ -639,14 +689,14 @@ fn tier2_thread(factory: CompilerFactory) {
         // served while this thread runs LLVM.
         let claimed = match job {
             Job::TierUp(unit) => engine.lock().begin_tier_up(unit).map(|r| (unit, r)),
-            Job::Osr(site) => engine.lock().begin_osr(site),
+            Job::Osr(site, queued) => engine.lock().begin_osr(site, queued),
         };
         let Some((unit, request)) = claimed else {
             continue;
         };
         if tracing::enabled!(tracing::Level::DEBUG) {
             let name = engine.lock().unit_name(unit).to_string();
-            tracing::debug!(unit = %name, osr = matches!(job, Job::Osr(_)), "tier-2 compile begins");
+            tracing::debug!(unit = %name, osr = matches!(job, Job::Osr(..)), "tier-2 compile begins");
         }
         if compiler.is_none() {
             match factory() {
@@ -656,7 +706,7 @@ fn tier2_thread(factory: CompilerFactory) {
                     let mut engine = engine.lock();
                     match job {
                         Job::TierUp(unit) => engine.abandon_tier_up(unit),
-                        Job::Osr(site) => engine.abandon_osr(site),
+                        Job::Osr(site, _) => engine.abandon_osr(site),
                     }
                     return;
                 }
@@ -675,7 +725,7 @@ fn tier2_thread(factory: CompilerFactory) {
                     tracing::warn!(function = engine.unit_name(unit), "tier-up failed: {e}");
                 }
             }
-            (Job::Osr(site), Ok(compiled)) => {
+            (Job::Osr(site, _), Ok(compiled)) => {
                 if let Err(e) = engine.finish_osr(site, compiled, elapsed) {
                     tracing::warn!(function = engine.unit_name(unit), "OSR failed: {e}");
                 }
@@ -687,7 +737,7 @@ fn tier2_thread(factory: CompilerFactory) {
                 );
                 engine.abandon_tier_up(unit);
             }
-            (Job::Osr(site), Err(e)) => {
+            (Job::Osr(site, _), Err(e)) => {
                 tracing::warn!(
                     function = engine.unit_name(unit),
                     "OSR continuation failed: {e}"
@@ -726,7 +776,44 @@ pub(crate) fn reset_after_fork() {
 
 #[cfg(test)]
 mod tests {
-    use super::osr_wanted;
+    use super::{osr_wanted, Job, QueueState, QueuedFunction, RATES};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[test]
+    fn functions_are_served_by_their_current_rate() {
+        let rates = RATES.get_or_init(|| (0..8).map(|_| AtomicU64::new(0)).collect());
+        for (unit, rate) in [(1, 10), (2, 500), (3, 40), (4, 500), (5, 0), (6, 0)] {
+            rates[unit].store(rate, Ordering::Relaxed);
+        }
+        let mut q = QueueState::default();
+        // Unit 5 only for the next run, unit 6 from the profile; the others by their counts
+        // when queued, which no longer matter.
+        for (order, (unit, heat)) in [
+            (5, 0),
+            (1, 9000),
+            (2, 2000),
+            (3, 2000),
+            (6, u64::MAX),
+            (4, 2000),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            q.functions.push(QueuedFunction {
+                unit,
+                heat,
+                order: order as u64,
+            });
+        }
+        let served: Vec<u32> = std::iter::from_fn(|| q.pop())
+            .map(|job| match job {
+                Job::TierUp(unit) => unit.0,
+                Job::Osr(..) => unreachable!("no loop was queued"),
+            })
+            .collect();
+        // The profile's first; then fastest growing, first come among equals; next run's last.
+        assert_eq!(served, [6, 2, 4, 3, 1, 5]);
+    }
 
     #[test]
     fn osr_wants_calls_that_stay_in_their_loop() {
