@@ -2,21 +2,23 @@
 //! tier 2 (the full pipeline, inlining small callees) once hot, compiled on background threads
 //! while the program keeps running tier-0 code.
 //!
-//! Tier-0 code counts its entries and loop iterations in `__irjit_counters[unit]`, an array the
-//! runtime places in the heap's data region. A poller thread scans the array every millisecond
-//! (every 8 ms at most while it finds nothing new) and queues the functions whose count reached
-//! the threshold (counting needs no branch or call in the program's code, see the compiler's
-//! `instrument`). Background threads, each with a compiler
-//! of its own (its own LLVM context), compile them at tier 2; the engine links the result and
-//! re-points the function's stub with one atomic store. Calls already running in tier-0 code
-//! finish there; new calls enter tier 2.
+//! Tier-0 code counts its entries, and apart from them the iterations of its loops, in
+//! `__irjit_counters`, two arrays of a counter per unit the runtime places in the heap's data
+//! region. A poller thread scans them every millisecond (every 8 ms at most while it finds
+//! nothing new) and queues the functions whose count reached the threshold (counting needs no
+//! branch or call in the program's code, see the compiler's `instrument`). Background threads,
+//! each with a compiler of its own (its own LLVM context), compile them at tier 2, those whose
+//! counts grow fastest first; the engine links the result and re-points the function's stub
+//! with one atomic store. Calls already running in tier-0 code finish there; new calls enter
+//! tier 2.
 //!
 //! On-stack replacement, for calls that never return while hot (a loop in `main`, an
 //! interpreter's dispatch loop): each loop header of tier-0 code is an OSR site with a record in
 //! `__irjit_osr_sites` (`{ continuation, count, unit }`), counting its iterations. The poller adds
-//! the counts to their functions' (so loops make a function hot) and queues a site whose count
-//! reaches [`OSR_FACTOR`] times the threshold: tier-2 code has no counters, so a count still
-//! growing that far comes from a tier-0 frame that stays in its loop. A background thread
+//! the counts to their functions' (so loops make a function hot) and queues a site once its
+//! count grew by [`OSR_FACTOR`] times the threshold with at least a threshold's iterations per
+//! entry of its function: a call that stays in its loop, not many short calls, which the
+//! function's tier-2 entry serves. A background thread
 //! compiles the site's continuation (the rest of the function from that header, taking the
 //! values live there) and the engine stores its address in the record, then sets the top bit of
 //! the record's count, which tier-0 code tests as it counts; the tier-0 loop sees it at its next
