@@ -90,7 +90,8 @@ pub(crate) extern "C" fn exit(status: c_int) -> ! {
 /// Ends the process once the program's own handlers have run.
 ///
 /// What remains of a native exit is the C library's part: flushing stdio and the handlers of the
-/// shared libraries. Those libraries are libLLVM (whose destructors must not run under a compile),
+/// shared libraries. Those libraries are the compiler library (LLVM is linked into it, and its
+/// destructors must not run under a compile),
 /// the C library and the default libraries irjit opens for the program (libm, libgcc_s,
 /// libstdc++: nothing the program can observe), and libraries opened with `--dlopen`. So when a
 /// compile is under way (typically a tier-2 compile the program no longer needs) and no

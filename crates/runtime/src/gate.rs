@@ -1,6 +1,7 @@
 //! The gate between LLVM work and process exit.
 //!
-//! The C library's `exit` runs libLLVM's global destructors. A compile still running on one of
+//! The C library's `exit` runs LLVM's global destructors (LLVM is linked into the compiler
+//! library). A compile still running on one of
 //! irjit's threads at that moment would use destroyed state. So every compile passes the gate,
 //! and exit closes it: no compile starts afterwards. If compiles are still running then, exit
 //! either leaves without the C library's handlers (see [`crate::exit`]) or waits for them.
