@@ -304,6 +304,9 @@ struct IrjitUnitOptions {
   unsigned ImportBudget;
   // With OsrEntry: the other loop sites the continuation enters (bit N: site N).
   uint64_t OsrEntryOthers;
+  // With OsrEntry: the continuation's body also serves as the function's own tier-2 code,
+  // entered through a definition of the function itself (not for varargs functions).
+  unsigned OsrWithFunction;
 };
 
 namespace {
@@ -1102,6 +1105,12 @@ void cloneBody(UnitBuilder &B, Function &From, Function &To) {
 // `F.irjit.osr.N.body` takes the site's number and the union of the sites' parameters, and
 // each `F.irjit.osr.N` calls it with its own in their places (zero for the others).
 //
+// With `WithFunction`, the body has one more entry, F's own (number `FunctionEntry`, taking F's
+// arguments in their places), and the unit also defines F as a call of it: one compile of a
+// large function (Lua's luaV_execute: 0.4-0.5 s each) gives both its tier-2 code, for new calls,
+// and the continuation, for the call running tier-0 code. Then the entry block stays reachable;
+// its static allocas move into the body's new entry block, where the optimizer promotes them.
+//
 // The body's new entry blocks (one per site, behind a switch on the site's number) feed the
 // live values in: as incoming values of the header's phis, or merged (SSAUpdater) with the
 // cloned definitions they stand for. Variables whose address never escapes are copied into
@@ -1109,7 +1118,7 @@ void cloneBody(UnitBuilder &B, Function &From, Function &To) {
 // their identity (their tier-0 frame stays alive below the continuation, which returns into
 // it). The code before the loops becomes unreachable and goes.
 LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, ArrayRef<unsigned> SiteIds,
-                                   ArrayRef<GlobalVariable *> Owned,
+                                   ArrayRef<GlobalVariable *> Owned, bool WithFunction,
                                    const IrjitUnitOptions &Opts, char **err) {
   LLVMContext &C = Src.getContext();
   DominatorTree DT(F);
@@ -1121,7 +1130,8 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, ArrayRef<unsigned> 
                      std::to_string(Site));
       return nullptr;
     }
-  const bool Multi = SiteIds.size() > 1;
+  const bool Multi = SiteIds.size() > 1 || WithFunction;
+  const unsigned FunctionEntry = ~0u;
   auto siteName = [&](unsigned Site) {
     return F.getName().str() + ".irjit.osr." + std::to_string(Site);
   };
@@ -1165,6 +1175,12 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, ArrayRef<unsigned> 
   unsigned FrameIndex = 0;
   if (Multi)
     Types.push_back(Type::getInt32Ty(C));
+  if (WithFunction)
+    for (Argument &A : F.args()) {
+      Param[&A] = Types.size();
+      Params.push_back(&A);
+      Types.push_back(A.getType());
+    }
   for (unsigned Site : SiteIds) {
     SiteParams.push_back(osrParams(Sites[Site], Frame));
     for (Value *V : SiteParams.back()) {
@@ -1236,6 +1252,11 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, ArrayRef<unsigned> 
     SwitchInst *Sw = DB.CreateSwitch(NF->getArg(0), Entries[0], SiteIds.size() - 1);
     for (unsigned K = 1; K < SiteIds.size(); ++K)
       Sw->addCase(DB.getInt32(SiteIds[K]), Entries[K]);
+    if (WithFunction) {
+      BasicBlock *FunctionStart = BasicBlock::Create(C, "function.entry", NF, OldEntry);
+      BranchInst::Create(OldEntry, FunctionStart);
+      Sw->addCase(DB.getInt32(FunctionEntry), FunctionStart);
+    }
     DB.SetInsertPoint(Sw);
   } else {
     DB.SetInsertPoint(Dispatch->getTerminator());
@@ -1306,6 +1327,23 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, ArrayRef<unsigned> 
     auto *Def = cast<Instruction>(B.VMap[V]);
     const auto &In = Incoming[V];
     bool Same = all_of(In, [&](const auto &P) { return P.second == In.front().second; });
+    if (WithFunction) {
+      // F's own entry runs the definitions. A variable every site copies into one local is
+      // that local on F's path too; any other value goes through a stack slot, stored by its
+      // definition and by each site's entry, which the optimizer turns back into SSA values
+      // (SSAUpdater would search backwards from every use: too slow on large functions).
+      auto Local = Locals.find(V);
+      if (Same && Local != Locals.end() && isa<AllocaInst>(Def) &&
+          In.front().second == Local->second) {
+        Def->replaceAllUsesWith(Local->second);
+        Def->eraseFromParent();
+        continue;
+      }
+      AllocaInst *Slot = DemoteRegToStack(*Def, false, Dispatch->getFirstInsertionPt());
+      for (auto [K, Value] : In)
+        new StoreInst(Value, Slot, Entries[K]->getTerminator()->getIterator());
+      continue;
+    }
     if (Same && !Runs.count(Def->getParent())) {
       Def->replaceAllUsesWith(In.front().second);
       continue;
@@ -1337,10 +1375,47 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, ArrayRef<unsigned> 
       Tables[I]->setInitializer(MapValue(Owned[I]->getInitializer(), B.VMap));
     B.VMap[&F] = Decl;
   }
+  if (WithFunction) {
+    // F's static allocas, behind the dispatch now, go back to the entry block.
+    SmallVector<AllocaInst *, 64> Static;
+    for (Instruction &I : *OldEntry)
+      if (auto *AI = dyn_cast<AllocaInst>(&I); AI && isa<ConstantInt>(AI->getArraySize()))
+        Static.push_back(AI);
+    for (AllocaInst *AI : Static)
+      AI->moveBefore(&*Dispatch->getFirstInsertionPt());
+  }
   removeUnreachableBlocks(*NF);
   for (auto [G, NG] : Imports)
     cloneBody(B, *G, *NG);
   keepAddressIdentity(B, Imports);
+
+  if (WithFunction) {
+    // F itself: a call of the body at F's entry, with F's arguments in their places.
+    auto *Own = cast<Function>(B.VMap[&F]);
+    Own->copyAttributesFrom(&F);
+    Own->setLinkage(F.getLinkage());
+    Own->setVisibility(F.getVisibility());
+    Own->setDSOLocal(F.isDSOLocal());
+    Own->setComdat(nullptr);
+    Own->setPersonalityFn(nullptr);
+    Own->setPrefixData(nullptr);
+    Own->setPrologueData(nullptr);
+    SmallVector<Value *, 16> Args(Types.size(), nullptr);
+    Args[0] = ConstantInt::get(Type::getInt32Ty(C), FunctionEntry);
+    for (Argument &A : F.args())
+      Args[Param.lookup(&A)] = Own->getArg(A.getArgNo());
+    for (unsigned I = 0; I < Types.size(); ++I)
+      if (!Args[I])
+        Args[I] = Constant::getNullValue(Types[I]);
+    IRBuilder<> TB(BasicBlock::Create(C, "entry", Own));
+    CallInst *Call = TB.CreateCall(NF, Args);
+    Call->setCallingConv(NF->getCallingConv());
+    Call->setTailCall();
+    if (F.getReturnType()->isVoidTy())
+      TB.CreateRetVoid();
+    else
+      TB.CreateRet(Call);
+  }
 
   // The sites' entry points: each passes its values in their places.
   if (Multi)
@@ -1403,7 +1478,8 @@ LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValue
     for (unsigned N = 0; N < 64; ++N)
       if ((Opts->OsrEntryOthers >> N & 1) && N != Opts->OsrEntry - 1)
         SiteIds.push_back(N);
-    return buildOsrContinuation(Src, F, SiteIds, OwnedVars, *Opts, err);
+    return buildOsrContinuation(Src, F, SiteIds, OwnedVars,
+                                Opts->OsrWithFunction && !F.isVarArg(), *Opts, err);
   }
 
   auto Dst = std::make_unique<Module>(F.getName(), Src.getContext());

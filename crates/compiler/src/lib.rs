@@ -176,8 +176,12 @@ impl Compiler {
             u8::from(request.recompile),
         ]);
         h.update(&osr.to_le_bytes());
-        if let Osr::Entry { others, .. } = request.osr {
+        if let Osr::Entry {
+            others, function, ..
+        } = request.osr
+        {
             h.update(&others.to_le_bytes());
+            h.update(&[u8::from(function)]);
         }
         module.hash_bitcode(&mut h);
         ObjectKey(*h.finalize().as_bytes())
@@ -230,9 +234,14 @@ impl Compiler {
                 match request.osr {
                     Osr::None => {}
                     Osr::Sites { limit } => options.osr_limit = limit,
-                    Osr::Entry { site, others } => {
+                    Osr::Entry {
+                        site,
+                        others,
+                        function,
+                    } => {
                         options.osr_entry = site + 1;
                         options.osr_entry_others = others;
+                        options.osr_with_function = u32::from(function);
                     }
                 }
                 let built = shim::extract_function(&self.module, *function, owned, &mut options);

@@ -87,6 +87,9 @@ pub(crate) struct UnitOptions {
     pub import_budget: u32,
     /// With `osr_entry`: the other loop sites the continuation enters (bit `n`: site `n`).
     pub osr_entry_others: u64,
+    /// With `osr_entry`: the unit also defines the function itself, entering the same body
+    /// (ignored for varargs functions).
+    pub osr_with_function: u32,
 }
 
 /// Loads every lazily read function body of `module`.

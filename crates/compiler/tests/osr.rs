@@ -97,7 +97,11 @@ fn continuation(sites: Osr) -> Vec<String> {
 #[test]
 fn one_site_one_continuation() {
     assert_eq!(
-        continuation(Osr::Entry { site: 1, others: 0 }),
+        continuation(Osr::Entry {
+            site: 1,
+            others: 0,
+            function: false,
+        }),
         ["vm.irjit.osr.1"]
     );
 }
@@ -109,6 +113,7 @@ fn sites_compiled_together_each_get_an_entry() {
         continuation(Osr::Entry {
             site: 1,
             others: 1 << 2 | 1 << 0,
+            function: false,
         }),
         ["vm.irjit.osr.0", "vm.irjit.osr.1", "vm.irjit.osr.2"]
     );
@@ -120,7 +125,29 @@ fn the_first_site_is_not_repeated_in_others() {
         continuation(Osr::Entry {
             site: 2,
             others: 1 << 2,
+            function: false,
         }),
         ["vm.irjit.osr.2"]
+    );
+}
+
+#[test]
+fn a_continuation_can_define_its_function_too() {
+    // The site's entry and the function itself, both calls of one body local to the object.
+    assert_eq!(
+        continuation(Osr::Entry {
+            site: 1,
+            others: 1 << 2,
+            function: true,
+        }),
+        ["vm", "vm.irjit.osr.1", "vm.irjit.osr.2"]
+    );
+    assert_eq!(
+        continuation(Osr::Entry {
+            site: 0,
+            others: 0,
+            function: true,
+        }),
+        ["vm", "vm.irjit.osr.0"]
     );
 }

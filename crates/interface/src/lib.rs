@@ -186,6 +186,10 @@ pub enum Osr {
         site: u32,
         /// More loop sites (bit `n`: site `n`; sites from 64 on cannot be added).
         others: u64,
+        /// The same compile also gives the function's own tier-2 code: the object then defines
+        /// the function too (not for a varargs function: check the object's symbols). A large
+        /// function that is both called again and running hot in tier 0 is compiled once.
+        function: bool,
     },
 }
 

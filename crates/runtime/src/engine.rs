@@ -82,6 +82,8 @@ pub struct EngineStats {
     pub osr_sites: u64,
     /// OSR continuations compiled and installed.
     pub osr_continuations: u64,
+    /// Continuation compiles that also gave their function's tier-2 entry.
+    pub osr_with_function: u64,
     /// Time spent in the compiler.
     pub compile_time: Duration,
     /// Time spent linking.
@@ -118,6 +120,8 @@ struct UnitState {
     linked: bool,
     /// The function's code, for units holding one.
     body: Option<u64>,
+    /// Bytes of the function's current code.
+    body_size: u64,
     /// 0 or 2 once linked.
     tier: u8,
     /// A background tier-2 compile is under way or done for good.
@@ -132,6 +136,11 @@ struct UnitState {
     /// When the function's latest tier-2 entry was installed (by a background tier-up).
     tier2_since: Option<Instant>,
 }
+
+/// Tier-0 code size from which a function's OSR continuation compile also gives its tier-2
+/// entry (see [`Engine::osr_with_function`]). Lua's `luaV_execute` has 39 KB of tier-0 code; its
+/// helpers, and the loops of the benchmark programs, under 2 KB.
+const COMBINED_MIN_BYTES: u64 = 8 * 1024;
 
 /// A program being compiled into, and run from, the code heap.
 pub struct Engine {
@@ -191,6 +200,9 @@ struct OsrSite {
     /// For the site a continuation compile was claimed for: the other sites (table indices)
     /// the same continuation enters.
     along: Vec<u32>,
+    /// For the site a continuation compile was claimed for: the same compile gives the
+    /// function's tier-2 entry (see [`Engine::osr_with_function`]).
+    with_function: bool,
 }
 
 impl Engine {
@@ -497,6 +509,7 @@ impl Engine {
                     done: false,
                     deferred: false,
                     along: Vec::new(),
+                    with_function: false,
                 });
             }
             OsrTable::publish(osr.sites.len() as u32);
@@ -564,18 +577,47 @@ impl Engine {
         let state = &mut osr.sites[site as usize];
         state.busy = true;
         state.along = along;
+        let local = state.local;
+        let function = self.osr_with_function(unit);
+        if function {
+            self.units[unit.index()].tier_up_busy = true;
+        }
+        if let Some(osr) = self.osr.as_mut() {
+            osr.sites[site as usize].with_function = function;
+        }
         Some((
-            state.unit,
+            unit,
             CompileRequest {
                 inline_callees: true,
                 recompile: true,
                 osr: Osr::Entry {
-                    site: state.local,
+                    site: local,
                     others,
+                    function,
                 },
                 ..CompileRequest::at(self.options.level)
             },
         ))
+    }
+
+    /// Whether the continuation compile of a site of `unit` should also give the function's own
+    /// tier-2 code: when the function is large (its tier-0 code at least [`COMBINED_MIN_BYTES`])
+    /// and has no tier-2 code, nor a compile of it under way. Both compiles would cost about
+    /// the same, the function's bulk; done once, Lua's `luaV_execute` (0.4 s at -O2) gets its
+    /// tier-2 entry with its continuation instead of 0.4 s later, and the compile thread moves
+    /// on to the helpers. How often the function was entered says nothing here: the call
+    /// running the loop is often the only one so far (Lua's main chunk). A small function gets
+    /// better code from a compile of its own (the optimizer specializes a shared body to each
+    /// entry, but spectral-norm's loops then ran 10% slower), and its compile is short. Stress
+    /// mode combines whatever it can, so that its runs of the test corpus exercise this path.
+    fn osr_with_function(&self, unit: UnitId) -> bool {
+        let state = &self.units[unit.index()];
+        self.options.tiers.mode == TierMode::Adaptive
+            && state.tier != 2
+            && !state.tier_up_busy
+            && !state.tier_up_done
+            && state.tier2_left > 0
+            && (state.body_size >= COMBINED_MIN_BYTES || self.options.tiers.stress)
     }
 
     /// Links an OSR continuation and stores its address in the site's record: the tier-0 loop
@@ -591,6 +633,7 @@ impl Engine {
         };
         let state = &mut osr.sites[site as usize];
         let (unit, local) = (state.unit, state.local);
+        let with_function = std::mem::take(&mut state.with_function);
         let mut sites = std::mem::take(&mut state.along);
         sites.insert(0, site);
         for &s in &sites {
@@ -627,6 +670,10 @@ impl Engine {
                 found.insert(f.name.as_str(), f.addr);
             }
         }
+        let unit_name = self.unit_name(unit);
+        let defines_function = linked
+            .iter()
+            .any(|o| o.bodies.iter().any(|(n, _)| n == unit_name));
         let mut ready = Vec::with_capacity(entries.len());
         for (s, symbol) in &entries {
             let entry = found.get(symbol.as_str()).copied().ok_or_else(|| {
@@ -643,26 +690,53 @@ impl Engine {
             .map(|o| o.unloadable)
             .unwrap_or_default();
         // The continuation lives as long as the tier-0 code whose site enters it.
-        if matches!(self.versions[unit.index()], Some((_, true))) {
+        let enterable = if matches!(self.versions[unit.index()], Some((_, true))) {
             self.continuations[unit.index()].push(code);
+            true
         } else if let Some(group) = self.retired.iter_mut().find(|r| r.unit == unit && r.tier0) {
             group.dependents.push(code);
+            true
         } else {
             // That tier-0 code is gone: nothing can enter the continuation.
             self.linker.unload(&code)?;
-            return Ok(());
+            false
+        };
+        if enterable {
+            for &(s, entry) in &ready {
+                table.set_continuation(s, entry);
+            }
+            self.stats.osr_continuations += 1;
+            tracing::debug!(
+                continuation = %name,
+                entry = format!("{:#x}", ready[0].1),
+                sites = ready.len(),
+                "OSR ready"
+            );
         }
-        for &(s, entry) in &ready {
-            table.set_continuation(s, entry);
+        if with_function {
+            if defines_function {
+                // The same object once more, as the function's tier-2 version: its own copy of
+                // the code, retired and freed with the function's versions, while the copy
+                // above lives as long as the tier-0 code that enters it.
+                self.stats.osr_with_function += 1;
+                tracing::debug!(
+                    unit = self.unit_name(unit),
+                    "tier-2 entry from the continuation's compile"
+                );
+                return self.finish_tier_up(compiled, Duration::ZERO);
+            }
+            // A varargs function: no entry of its own in the continuation. Tier it up alone.
+            self.give_back_tier_up(unit);
         }
-        self.stats.osr_continuations += 1;
-        tracing::debug!(
-            continuation = %name,
-            entry = format!("{:#x}", ready[0].1),
-            sites = ready.len(),
-            "OSR ready"
-        );
         Ok(())
+    }
+
+    /// A continuation compile claimed `unit`'s tier-up and did not give it: the function goes
+    /// back to the queue.
+    fn give_back_tier_up(&mut self, unit: UnitId) {
+        self.units[unit.index()].tier_up_busy = false;
+        let heat = self.counters.map_or(1, |c| c.heat(unit.index()).max(1));
+        crate::tiers::notify_hot(unit.0, heat);
     }
 
     /// Gives up on an OSR site (its continuation failed to compile): its loop stays in tier 0.
@@ -672,6 +746,7 @@ impl Engine {
         };
         if let Some(state) = osr.sites.get_mut(site as usize) {
             let unit = state.unit;
+            let with_function = std::mem::take(&mut state.with_function);
             let along = std::mem::take(&mut state.along);
             for s in along.into_iter().chain([site]) {
                 let state = &mut osr.sites[s as usize];
@@ -679,6 +754,9 @@ impl Engine {
                 state.done = true;
             }
             osr.requeue_deferred(unit);
+            if with_function {
+                self.give_back_tier_up(unit);
+            }
         }
     }
 
@@ -933,9 +1011,15 @@ impl Engine {
             // Its counters (if the mode has any) need watching from now on.
             crate::tiers::start_poller_when_needed();
         }
+        let body_size = object
+            .functions
+            .iter()
+            .find(|f| Some(f.addr) == body)
+            .map_or(0, |f| f.size);
         let state = &mut self.units[unit.index()];
         state.linked = true;
         state.body = body;
+        state.body_size = body_size;
         if let Some(body) = body {
             self.stubs.retarget(self.linker.heap_mut(), unit, body);
         }

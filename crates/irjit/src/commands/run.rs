@@ -403,14 +403,15 @@ fn print_stats(
     eprintln!(
         "irjit: stats: tiers: {} functions first at tier 0, {} first at tier 2 ({level}); \
          {} moved to tier 2 in the background ({} compiles, {:.3} ms); \
-         OSR: {} loop sites, {} continuations",
+         OSR: {} loop sites, {} continuations ({} with their function's tier-2 entry)",
         s.tier0_functions,
         s.functions_compiled - s.tier0_functions,
         s.tier2_functions,
         s.tier2_compiles,
         s.tier2_time.as_secs_f64() * 1e3,
         s.osr_sites,
-        s.osr_continuations
+        s.osr_continuations,
+        s.osr_with_function
     );
     eprintln!(
         "irjit: stats: units defined {}, compiled {}",

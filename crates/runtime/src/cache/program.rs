@@ -75,7 +75,8 @@ pub struct Shape {
     /// Recompile of a unit that owns variables (they become private); for other units the
     /// flag changes nothing and is left out.
     pub recompile: bool,
-    /// 0 none, 1 sites, 2 + n the continuation of site n.
+    /// 0 none, 1 sites, 2 + n the continuation of site n (plus 2^32 when it also holds the
+    /// function's own tier-2 entry).
     pub osr: u64,
     /// The other sites a continuation enters (see [`Osr::Entry`]).
     pub osr_others: u64,
@@ -92,7 +93,9 @@ impl Shape {
             osr: match request.osr {
                 Osr::None => 0,
                 Osr::Sites { .. } => 1,
-                Osr::Entry { site, .. } => 2 + u64::from(site),
+                Osr::Entry { site, function, .. } => {
+                    2 + u64::from(site) + (u64::from(function) << 32)
+                }
             },
             osr_others: match request.osr {
                 Osr::Entry { others, .. } => others,
