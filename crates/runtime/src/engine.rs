@@ -719,6 +719,10 @@ impl Engine {
                 // the code, retired and freed with the function's versions, while the copy
                 // above lives as long as the tier-0 code that enters it.
                 self.stats.osr_with_function += 1;
+                if let (Some(session), Some(key)) = (&self.options.cache, compiled.key) {
+                    let defines = self.layout().units[unit.index()].defines.len();
+                    session.note_also(unit, Shape::of(&self.tier2_request(), defines), key);
+                }
                 tracing::debug!(
                     unit = self.unit_name(unit),
                     "tier-2 entry from the continuation's compile"

@@ -37,6 +37,10 @@ pub fn trials() -> Vec<Trial> {
             "cache::loop_in_main_starts_at_tier2",
             loop_in_main_starts_at_tier2,
         ),
+        Trial::test(
+            "cache::large_function_tier2_from_its_continuation",
+            large_function_tier2_from_its_continuation,
+        ),
         Trial::test("cache::commands", commands),
         Trial::test(
             "cache::aot_then_run_starts_optimized",
@@ -498,6 +502,43 @@ int main(void) {
     let s = cache_stats(&second)?;
     if support::stat(&stderr, "first at tier 0, ")? != 1 || s.llvm {
         return Err(format!("main should start at tier 2 from the cache:\n{stderr}").into());
+    }
+    Ok(())
+}
+
+/// A large function (a switch of 240 cases: over 8 KiB of tier-0 code) whose first call runs a
+/// long loop: the compile of its OSR continuation also gives its tier-2 entry, which its later
+/// calls enter, and which the next run starts with, from the cache, without loading LLVM.
+fn large_function_tier2_from_its_continuation() -> Result<(), Failed> {
+    let mut source = String::from(
+        "#include <stdio.h>\nunsigned big(unsigned x, int n) {\n  for (int i = 0; i < n; i++) {\n    switch ((x >> 5) % 240) {\n",
+    );
+    for k in 0..240 {
+        source += &format!(
+            "    case {k}: x = x * {}u + {}u; x ^= x >> {}; x += (unsigned)i; break;\n",
+            2 * k + 3,
+            7 * k + 1,
+            k % 13 + 1
+        );
+    }
+    source += "    }\n  }\n  return x;\n}\nint main(void) {\n  unsigned x = big(1, 40000000);\n  for (int r = 0; r < 40; r++) x = big(x, 1000);\n  printf(\"%u\\n\", x);\n  return 0;\n}\n";
+    let (bc, native) = program("big_function", &source)?;
+    let cache = fresh_cache("big_function");
+    let first = irjit(&cache, &["--tier-threshold", "100", &bc])?;
+    same_as_native("first run", &native, &first)?;
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    if support::stat(&stderr, " continuations (")? != 1 {
+        return Err(format!(
+            "the continuation of big's loop should give big's tier-2 entry too:\n{stderr}"
+        )
+        .into());
+    }
+    let second = irjit(&cache, &["--tier-threshold", "100", &bc])?;
+    same_as_native("second run", &native, &second)?;
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    let s = cache_stats(&second)?;
+    if support::stat(&stderr, "first at tier 0, ")? != 1 || s.llvm || s.compiled != 0 {
+        return Err(format!("big should start at tier 2 from the cache:\n{stderr}").into());
     }
     Ok(())
 }

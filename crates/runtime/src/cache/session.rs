@@ -102,6 +102,18 @@ impl CacheSession {
             .copied()
     }
 
+    /// Records that the object `key` serves `unit`'s requests of `shape` as well: an OSR
+    /// continuation whose compile also gave the function's tier-2 entry serves the next run's
+    /// request for that entry (linked as a unit, the object's continuation entries are unused).
+    pub fn note_also(&self, unit: UnitId, shape: Shape, key: ObjectKey) {
+        self.note(ObjectSlot {
+            unit: unit.0,
+            shape,
+            key,
+            osr_sites: 0,
+        });
+    }
+
     fn note(&self, slot: ObjectSlot) {
         self.fresh
             .lock()
