@@ -652,6 +652,49 @@ impl Engine {
             .map(|(s, local)| (s, osr_continuation_name(self.unit_name(unit), local)))
             .collect();
         self.stats.tier2_time += compile_time;
+        let defines_function = match self.link_continuation(unit, local, table, &entries, &compiled)
+        {
+            Ok(defines_function) => defines_function,
+            Err(e) => {
+                if with_function {
+                    self.give_back_tier_up(unit);
+                }
+                return Err(e);
+            }
+        };
+        if with_function {
+            if defines_function {
+                // The same object once more, as the function's tier-2 version: its own copy of
+                // the code, retired and freed with the function's versions, while the copy
+                // linked as the continuation lives as long as the tier-0 code that enters it.
+                self.stats.osr_with_function += 1;
+                if let (Some(session), Some(key)) = (&self.options.cache, compiled.key) {
+                    let defines = self.layout().units[unit.index()].defines.len();
+                    session.note_also(unit, Shape::of(&self.tier2_request(), defines), key);
+                }
+                tracing::debug!(
+                    unit = self.unit_name(unit),
+                    "tier-2 entry from the continuation's compile"
+                );
+                return self.finish_tier_up(compiled, Duration::ZERO);
+            }
+            // A varargs function: no entry of its own in the continuation. Tier it up alone.
+            self.give_back_tier_up(unit);
+        }
+        Ok(())
+    }
+
+    /// Links the continuation of `unit`'s sites `entries` (site, symbol), and stores each entry
+    /// in its site's record, unless the tier-0 code those sites belong to is gone. Returns
+    /// whether the object defines the function itself too (see [`Engine::osr_with_function`]).
+    fn link_continuation(
+        &mut self,
+        unit: UnitId,
+        local: u32,
+        table: OsrTable,
+        entries: &[(u32, String)],
+        compiled: &CompiledUnit,
+    ) -> Result<bool, RuntimeError> {
         let name = osr_continuation_name(self.unit_name(unit), local);
         let start = Instant::now();
         let linked = self.linker.link(&[ObjectInput {
@@ -675,7 +718,7 @@ impl Engine {
             .iter()
             .any(|o| o.bodies.iter().any(|(n, _)| n == unit_name));
         let mut ready = Vec::with_capacity(entries.len());
-        for (s, symbol) in &entries {
+        for (s, symbol) in entries {
             let entry = found.get(symbol.as_str()).copied().ok_or_else(|| {
                 RuntimeError::Link(LinkError::UndefinedSymbol {
                     symbol: symbol.clone(),
@@ -713,26 +756,7 @@ impl Engine {
                 "OSR ready"
             );
         }
-        if with_function {
-            if defines_function {
-                // The same object once more, as the function's tier-2 version: its own copy of
-                // the code, retired and freed with the function's versions, while the copy
-                // above lives as long as the tier-0 code that enters it.
-                self.stats.osr_with_function += 1;
-                if let (Some(session), Some(key)) = (&self.options.cache, compiled.key) {
-                    let defines = self.layout().units[unit.index()].defines.len();
-                    session.note_also(unit, Shape::of(&self.tier2_request(), defines), key);
-                }
-                tracing::debug!(
-                    unit = self.unit_name(unit),
-                    "tier-2 entry from the continuation's compile"
-                );
-                return self.finish_tier_up(compiled, Duration::ZERO);
-            }
-            // A varargs function: no entry of its own in the continuation. Tier it up alone.
-            self.give_back_tier_up(unit);
-        }
-        Ok(())
+        Ok(defines_function)
     }
 
     /// A continuation compile claimed `unit`'s tier-up and did not give it: the function goes
