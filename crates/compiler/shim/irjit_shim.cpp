@@ -1389,6 +1389,27 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, ArrayRef<unsigned> 
     cloneBody(B, *G, *NG);
   keepAddressIdentity(B, Imports);
 
+  // Gives `Entry` a body that tail-calls the continuation's body as entry `Number`, with `Args`
+  // in their places (parameter 0 is the number, which this sets) and zero for the rest: not
+  // poison, for the optimizer may find a parameter `noundef` (the body uses it on some path)
+  // and make a call passing poison unreachable.
+  auto callBody = [&](Function *Entry, unsigned Number, SmallVector<Value *, 16> &Args) {
+    Args[0] = ConstantInt::get(Type::getInt32Ty(C), Number);
+    for (unsigned I = 0; I < Types.size(); ++I)
+      if (!Args[I])
+        Args[I] = Constant::getNullValue(Types[I]);
+    IRBuilder<> TB(BasicBlock::Create(C, "entry", Entry));
+    CallInst *Call = TB.CreateCall(NF, Args);
+    // The body has F's convention (fastcc, for a static function of optimized bitcode); a
+    // call that does not say so would be undefined, and optimized away.
+    Call->setCallingConv(NF->getCallingConv());
+    Call->setTailCall();
+    if (F.getReturnType()->isVoidTy())
+      TB.CreateRetVoid();
+    else
+      TB.CreateRet(Call);
+  };
+
   if (WithFunction) {
     // F itself: a call of the body at F's entry, with F's arguments in their places.
     auto *Own = cast<Function>(B.VMap[&F]);
@@ -1401,20 +1422,9 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, ArrayRef<unsigned> 
     Own->setPrefixData(nullptr);
     Own->setPrologueData(nullptr);
     SmallVector<Value *, 16> Args(Types.size(), nullptr);
-    Args[0] = ConstantInt::get(Type::getInt32Ty(C), FunctionEntry);
     for (Argument &A : F.args())
       Args[Param.lookup(&A)] = Own->getArg(A.getArgNo());
-    for (unsigned I = 0; I < Types.size(); ++I)
-      if (!Args[I])
-        Args[I] = Constant::getNullValue(Types[I]);
-    IRBuilder<> TB(BasicBlock::Create(C, "entry", Own));
-    CallInst *Call = TB.CreateCall(NF, Args);
-    Call->setCallingConv(NF->getCallingConv());
-    Call->setTailCall();
-    if (F.getReturnType()->isVoidTy())
-      TB.CreateRetVoid();
-    else
-      TB.CreateRet(Call);
+    callBody(Own, FunctionEntry, Args);
   }
 
   // The sites' entry points: each passes its values in their places.
@@ -1431,26 +1441,11 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, ArrayRef<unsigned> 
       Entry->setVisibility(GlobalValue::HiddenVisibility);
       Entry->setDSOLocal(true);
       SmallVector<Value *, 16> Args(Types.size(), nullptr);
-      Args[0] = ConstantInt::get(Type::getInt32Ty(C), SiteIds[K]);
       for (unsigned I = 0; I < SiteParams[K].size(); ++I) {
         Value *V = SiteParams[K][I];
         Args[V ? Param.lookup(V) : FrameIndex] = Entry->getArg(I);
       }
-      // Zero for the other sites' values, not poison: the optimizer may find a parameter
-      // `noundef` (the body uses it on some path) and make a call passing poison unreachable.
-      for (unsigned I = 0; I < Types.size(); ++I)
-        if (!Args[I])
-          Args[I] = Constant::getNullValue(Types[I]);
-      IRBuilder<> TB(BasicBlock::Create(C, "entry", Entry));
-      CallInst *Call = TB.CreateCall(NF, Args);
-      // The body has F's convention (fastcc, for a static function of optimized bitcode); a
-      // call that does not say so would be undefined, and optimized away.
-      Call->setCallingConv(NF->getCallingConv());
-      Call->setTailCall();
-      if (F.getReturnType()->isVoidTy())
-        TB.CreateRetVoid();
-      else
-        TB.CreateRet(Call);
+      callBody(Entry, SiteIds[K], Args);
     }
   return wrap(Dst.release());
 }
