@@ -4,7 +4,8 @@
 //! into compile units (one per function, plus one for all global variables; see [`split`]),
 //! and compiles one unit at a time: the real `default<On>` IR pipeline, then code generation for
 //! the host CPU into a relocatable ELF object (PIC, small code model, frame pointers, emulated
-//! TLS). The runtime only ever sees the data types of `irjit-interface`.
+//! TLS). The runtime only ever sees the data types of `irjit-interface`. For the interpreter
+//! tier, it translates a unit's function into bytecode instead (`translate.rs`).
 //!
 //! This crate must never run program code, own code memory or know about the runtime.
 
@@ -16,10 +17,12 @@ mod llvm;
 mod load;
 mod shim;
 pub mod split;
+mod translate;
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use irjit_interface::bytecode::Translation;
 use irjit_interface::symbols::{Definitions, ModuleSymbols};
 use irjit_interface::{
     CompileError, CompileRequest, CompiledUnit, ModuleSource, ObjectKey, ObjectStore, OptLevel,
@@ -158,9 +161,9 @@ impl Compiler {
 
     /// The content key of a unit's object: BLAKE3 over the compiler's identity (irjit and LLVM
     /// versions, target triple, CPU name and features), the parts of the request that shape code
-    /// (level, counters, imports, recompile, OSR kind; not the OSR record limit, which only
-    /// matters when it is exceeded and then shows in the IR, nor `last_use`) and the unit's IR as
-    /// built (imported callee bodies and instrumentation included).
+    /// (level, counters, imports, recompile, bytecode, OSR kind; not the OSR record limit, which
+    /// only matters when it is exceeded and then shows in the IR, nor `last_use`) and the unit's
+    /// IR as built (imported callee bodies and instrumentation included).
     fn key(&self, module: &llvm::Module, request: &CompileRequest) -> ObjectKey {
         let mut h = blake3::Hasher::new();
         h.update(self.identity.as_bytes());
@@ -174,6 +177,7 @@ impl Compiler {
             u8::from(request.counters),
             u8::from(request.inline_callees),
             u8::from(request.recompile),
+            u8::from(request.bytecode),
         ]);
         h.update(&osr.to_le_bytes());
         if let Osr::Entry {
@@ -198,6 +202,69 @@ impl Compiler {
     /// The host CPU name code is generated for.
     pub fn cpu(&self) -> &str {
         self.codegen.cpu()
+    }
+
+    /// Answers a bytecode request ([`CompileRequest::bytecode`]): translates the unit's function
+    /// where it is, in the program's module, without building a unit (whose cost would dwarf the
+    /// translation's). The key hashes the bytecode itself, which is what the store keeps.
+    fn bytecode(&mut self, unit: UnitId, start: Instant) -> Result<CompiledUnit, CompileError> {
+        let info = &self.split.layout.units[unit.index()];
+        let translation = match &self.split.sources[unit.index()] {
+            split::UnitSource::Globals { .. } => {
+                Translation::Unsupported("global variables".to_string())
+            }
+            split::UnitSource::Function { .. } if self.consumed[unit.index()] => {
+                Translation::Unsupported("compiled already".to_string())
+            }
+            split::UnitSource::Function { function, owned } => {
+                shim::materialize(*function).map_err(|message| CompileError::Read {
+                    path: format!("{} (function {})", self.name, info.name),
+                    message,
+                })?;
+                {
+                    let _span = tracing::trace_span!("verify").entered();
+                    llvm::verify_function(*function).map_err(|message| CompileError::Verify {
+                        path: format!("{} (function {})", self.name, info.name),
+                        message,
+                    })?;
+                }
+                let _span = tracing::trace_span!("translate").entered();
+                translate::translate(&self.module, *function, !owned.is_empty())
+            }
+        };
+        if let Translation::Unsupported(reason) = &translation {
+            tracing::debug!(reason, "no bytecode");
+        }
+        let object = irjit_interface::abi::encode(&translation)?;
+        let key = self.store.as_ref().map(|_| {
+            let mut h = blake3::Hasher::new();
+            h.update(self.identity.as_bytes());
+            h.update(b"bytecode");
+            h.update(&object);
+            ObjectKey(*h.finalize().as_bytes())
+        });
+        // Stored already (by a run of another build of the program, or of another program
+        // sharing the function): nothing new to store.
+        let from_store = match (&self.store, &key) {
+            (Some(store), Some(key)) => store.load(key).is_some_and(|s| s.object == object),
+            _ => false,
+        };
+        let compile_time = start.elapsed();
+        tracing::debug!(
+            bytes = object.len(),
+            ?compile_time,
+            from_store,
+            "translated"
+        );
+        Ok(CompiledUnit {
+            unit,
+            level: OptLevel::O0,
+            object,
+            compile_time,
+            osr_sites: 0,
+            key,
+            from_store,
+        })
     }
 
     /// Builds a unit's module; `osr_sites` receives the OSR site records its code uses.
@@ -315,6 +382,9 @@ impl UnitCompiler for Compiler {
         let name = info.name.clone();
         let is_globals = matches!(info.kind, irjit_interface::UnitKind::Globals);
         let _span = tracing::debug_span!("compile", unit = %name, %level).entered();
+        if request.bytecode {
+            return self.bytecode(unit, start);
+        }
         let mut osr_sites = 0;
         let module = {
             let _span = tracing::trace_span!("extract").entered();

@@ -242,6 +242,22 @@ impl Drop for Module {
         unsafe { LLVMDisposeModule(self.0) }
     }
 }
+/// Checks one function (its body read) with LLVM's verifier; the verifier's C API gives no
+/// report for a single function, so a failure says only that.
+pub(crate) fn verify_function(function: LLVMValueRef) -> Result<(), String> {
+    // SAFETY: a function of a live module.
+    let failed = unsafe {
+        llvm_sys::analysis::LLVMVerifyFunction(
+            function,
+            llvm_sys::analysis::LLVMVerifierFailureAction::LLVMReturnStatusAction,
+        )
+    };
+    if failed != 0 {
+        Err("the function is not valid IR".to_string())
+    } else {
+        Ok(())
+    }
+}
 
 /// The first `n` lines of `text`, for error messages that stay readable.
 pub(crate) fn first_lines(text: &str, n: usize) -> String {

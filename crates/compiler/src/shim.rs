@@ -18,6 +18,7 @@ mod ffi {
     use super::*;
     extern "C" {
         pub fn irjit_materialize_all(m: LLVMModuleRef, err: *mut *mut c_char) -> i32;
+        pub fn irjit_materialize(f: LLVMValueRef, err: *mut *mut c_char) -> i32;
         pub fn irjit_blockaddress_owner(g: LLVMValueRef, conflict: *mut i32) -> LLVMValueRef;
         pub fn irjit_alias_base(a: LLVMValueRef, offset: *mut i64) -> LLVMValueRef;
         pub fn irjit_erase_global(g: LLVMValueRef);
@@ -93,6 +94,21 @@ pub(crate) struct UnitOptions {
 }
 
 /// Loads every lazily read function body of `module`.
+/// Reads the body of a lazily loaded function (nothing when it was read already).
+pub(crate) fn materialize(function: LLVMValueRef) -> Result<(), String> {
+    let mut err = ptr::null_mut();
+    // SAFETY: `function` is a function of a live module; the error message is owned by us
+    // afterwards.
+    let failed = unsafe { ffi::irjit_materialize(function, &mut err) };
+    // SAFETY: LLVM allocated (or left null) the message.
+    let text = unsafe { Message::take_text(err, "materialization failed") };
+    if failed != 0 {
+        Err(text)
+    } else {
+        Ok(())
+    }
+}
+
 pub(crate) fn materialize_all(module: &Module) -> Result<(), String> {
     let mut err = ptr::null_mut();
     // SAFETY: valid module; the error message is owned by us afterwards.

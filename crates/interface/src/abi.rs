@@ -48,7 +48,10 @@ pub const INTERFACE_HASH: u64 = fnv1a(
     include_bytes!("abi.rs"),
     fnv1a(
         include_bytes!("lib.rs"),
-        fnv1a(include_bytes!("symbols.rs"), FNV_OFFSET),
+        fnv1a(
+            include_bytes!("symbols.rs"),
+            fnv1a(include_bytes!("bytecode.rs"), FNV_OFFSET),
+        ),
     ),
 );
 

@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod abi;
+pub mod bytecode;
 pub mod symbols;
 
 use std::fmt;
@@ -156,6 +157,12 @@ pub struct CompileRequest {
     pub last_use: bool,
     /// On-stack replacement: give the function's loops OSR sites, or build a continuation.
     pub osr: Osr,
+    /// Translate the function into bytecode for the interpreter tier instead of compiling it:
+    /// the unit is built as for a plain `-O0` compile (the other fields must be their
+    /// [`CompileRequest::at`] values), and [`CompiledUnit::object`] holds the postcard encoding of
+    /// a [`bytecode::Translation`]. A function the interpreter cannot run is answered with
+    /// [`bytecode::Translation::Unsupported`], not an error, so that the answer can be cached.
+    pub bytecode: bool,
 }
 
 /// The on-stack-replacement part of a compile request.
@@ -215,6 +222,15 @@ impl CompileRequest {
             recompile: false,
             last_use: false,
             osr: Osr::None,
+            bytecode: false,
+        }
+    }
+
+    /// A request for the function's bytecode (see [`CompileRequest::bytecode`]).
+    pub fn bytecode() -> CompileRequest {
+        CompileRequest {
+            bytecode: true,
+            ..CompileRequest::at(OptLevel::O0)
         }
     }
 }
@@ -226,7 +242,8 @@ pub struct CompiledUnit {
     pub unit: UnitId,
     /// The level it was compiled at.
     pub level: OptLevel,
-    /// The relocatable ELF object's bytes (x86-64, PIC, small code model).
+    /// The relocatable ELF object's bytes (x86-64, PIC, small code model); for a bytecode
+    /// request, the encoded [`bytecode::Translation`].
     pub object: Vec<u8>,
     /// Wall time spent in the compiler for this unit.
     pub compile_time: std::time::Duration,

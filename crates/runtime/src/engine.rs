@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use irjit_interface::bytecode::Translation;
 use irjit_interface::{
     osr_continuation_name, CompileRequest, CompiledUnit, OptLevel, Osr, ProgramLayout,
     UnitCompiler, UnitId, UnitKind,
@@ -16,6 +17,7 @@ use crate::cache::session::{CacheSession, CachingCompiler};
 use crate::error::{LinkError, RuntimeError};
 use crate::heap::{CodeHeap, Region};
 use crate::host::HostResolver;
+use crate::interp::Loaded;
 use crate::link::{LinkedObject, Linker, ObjectInput, Unloadable};
 use crate::observe::{crash, perf_map::PerfMap};
 use crate::reclaim::Retired;
@@ -84,6 +86,14 @@ pub struct EngineStats {
     pub osr_continuations: u64,
     /// Continuation compiles that also gave their function's tier-2 entry.
     pub osr_with_function: u64,
+    /// Functions translated to bytecode for the interpreter tier.
+    pub functions_translated: usize,
+    /// Functions whose first calls ran in the interpreter.
+    pub functions_interpreted: usize,
+    /// Of those, functions that never needed machine code.
+    pub functions_only_interpreted: usize,
+    /// Calls the interpreter ran.
+    pub interpreted_calls: u64,
     /// Time spent in the compiler.
     pub compile_time: Duration,
     /// Time spent linking.
@@ -476,6 +486,56 @@ impl Engine {
     /// How a hot function is recompiled.
     fn tier2_request(&self) -> CompileRequest {
         crate::tiers::tier2_request(self.options.level)
+    }
+
+    /// Calls of a loop-free function to run in the interpreter before it is compiled, when the
+    /// interpreter tier is on (adaptive, lazy mode).
+    pub fn interp_calls(&self) -> Option<u32> {
+        let tiers = &self.options.tiers;
+        (self.options.lazy && tiers.mode == TierMode::Adaptive && tiers.interp_calls > 0)
+            .then_some(tiers.interp_calls)
+    }
+
+    /// `unit`'s function as bytecode for the interpreter, loaded (its symbols resolved); `None`
+    /// when the interpreter cannot run it, or it is linked already.
+    pub fn translate(&mut self, unit: UnitId) -> Option<Loaded> {
+        if self.units.get(unit.index())?.linked || self.stubs.stub(unit).is_none() {
+            return None;
+        }
+        let name = self.unit_name(unit).to_string();
+        // A failure here is no error: compiling the function reports it, if it recurs.
+        let compiled = match self.compiler.compile(unit, &CompileRequest::bytecode()) {
+            Ok(compiled) => compiled,
+            Err(e) => {
+                tracing::debug!(function = name, "no bytecode: {e}");
+                return None;
+            }
+        };
+        self.stats.compile_time += compiled.compile_time;
+        self.stats.functions_translated += 1;
+        match irjit_interface::abi::decode::<Translation>(&compiled.object) {
+            Ok(Translation::Function(function)) => {
+                let linker = &mut self.linker;
+                match Loaded::new(function, &mut |symbol| linker.resolve(symbol)) {
+                    Ok(loaded) => {
+                        tracing::debug!(function = name, "interpreting its first calls");
+                        Some(loaded)
+                    }
+                    Err(e) => {
+                        tracing::debug!(function = name, "cannot interpret: {e}");
+                        None
+                    }
+                }
+            }
+            Ok(Translation::Unsupported(why)) => {
+                tracing::debug!(function = name, "not for the interpreter: {why}");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(function = name, "unreadable bytecode: {e}");
+                None
+            }
+        }
     }
 
     fn compile(&mut self, unit: UnitId) -> Result<CompiledUnit, RuntimeError> {
@@ -1159,7 +1219,14 @@ impl Engine {
         let link = self.linker.stats();
         let heap = self.linker.heap();
         let code = heap.usage(Region::Code);
+        let (functions_interpreted, interpreted_calls) = crate::lazy::interp_stats();
+        let functions_only_interpreted = (0..self.units.len())
+            .filter(|&i| !self.units[i].linked && crate::lazy::was_interpreted(UnitId(i as u32)))
+            .count();
         EngineStats {
+            functions_interpreted,
+            functions_only_interpreted,
+            interpreted_calls,
             code_bytes: code.extent,
             code_live: code.live,
             code_freed: code.freed,

@@ -7,6 +7,14 @@
 //! [`lazy_compile`] on an aligned stack, restores the state and *jumps* to the fresh code, which
 //! runs as if the caller had called it directly.
 //!
+//! The interpreter tier: in adaptive mode a loop-free function's first calls (up to
+//! [`TierOptions::interp_calls`](crate::tiers::TierOptions::interp_calls)) run in the bytecode
+//! interpreter ([`crate::interp`]) instead, right here on the caller's thread and stack: the
+//! interpreter reads the arguments from the saved registers and the caller's stack, writes the
+//! results into the saved `rax`, `rdx`, `xmm0` and `xmm1`, and the trampoline *returns* to the
+//! caller. The function's slot keeps pointing at its lazy entry until it is compiled. Most
+//! functions of a large program are called only a few times; they never reach machine code.
+//!
 //! The running program's engine lives in a global behind a mutex. A function is compiled once
 //! even when several threads call it first at the same time (they all wait for the one result).
 //! The calling thread compiles it itself when it can (see [`compile_here`]); otherwise irjit's
@@ -22,9 +30,16 @@ use irjit_interface::UnitId;
 use parking_lot::Mutex;
 
 use crate::engine::Engine;
+use crate::interp::{Incoming, Loaded};
 
-/// Bytes of stack reserved for `xsave` (checked against CPUID at start-up).
+/// Bytes of stack the trampoline reserves for `xsave` at most (checked against CPUID at start-up).
 const XSAVE_AREA: usize = 16384;
+
+/// Bytes of stack the trampoline reserves for `xsave`: the CPU's area plus 64 for aligning it
+/// (set by [`check_cpu`]; until then the most). A deep recursion through the interpreter pays it
+/// per call: 1 KiB on an AVX2 machine instead of 16.
+static XSAVE_RESERVE: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(XSAVE_AREA as u64);
 
 std::arch::global_asm!(
     ".text",
@@ -46,7 +61,7 @@ std::arch::global_asm!(
     "push r9",
     "push rax",
     "push r10",
-    "sub rsp, {area}",
+    "sub rsp, qword ptr [rip + {area}]",
     "and rsp, -64",
     // The xsave header must start zeroed.
     "xor eax, eax",
@@ -62,6 +77,8 @@ std::arch::global_asm!(
     "mov edx, -1",
     "xsave [rsp]",
     "mov edi, r11d",
+    "mov rsi, rbp",
+    "mov rdx, rsp",
     "call {compile}",
     "mov r11, rax",
     "mov eax, -1",
@@ -78,10 +95,15 @@ std::arch::global_asm!(
     "pop rdi",
     "pop rbp",
     ".cfi_def_cfa rsp, 8",
+    // 0: the interpreter ran the call and left its results in the saved registers.
+    "test r11, r11",
+    "jz 2f",
     "jmp r11",
+    "2:",
+    "ret",
     ".cfi_endproc",
     ".size irjit_lazy_resolver, .-irjit_lazy_resolver",
-    area = const XSAVE_AREA,
+    area = sym XSAVE_RESERVE,
     compile = sym lazy_compile,
 );
 
@@ -106,6 +128,7 @@ pub fn check_cpu() -> Result<(), String> {
             "the CPU's XSAVE area ({size} bytes) exceeds irjit's reserve ({XSAVE_AREA})"
         ));
     }
+    XSAVE_RESERVE.store((size as u64 + 64).next_multiple_of(64), Ordering::Relaxed);
     Ok(())
 }
 
@@ -140,6 +163,13 @@ pub fn install(engine: Engine) -> &'static Mutex<Engine> {
     };
     if let Some(counters) = counters {
         crate::tiers::arm_poller(counters);
+    }
+    let (interp_calls, units) = {
+        let engine = engine.lock();
+        (engine.interp_calls(), engine.layout().units.len())
+    };
+    if let Some(limit) = interp_calls {
+        install_interp_tier(units, limit);
     }
     // The profile of earlier runs: compile its hot set at tier 2 now, not once counters say so.
     let hot = engine.lock().profile_hot_set();
@@ -290,6 +320,19 @@ fn stack_allows_compiling() -> bool {
     here > low.saturating_add(STACK_TO_COMPILE_HERE) && here < high
 }
 
+/// Whether the calling thread may run a call in the interpreter: on its own stack, with enough
+/// of it left to compile, and within the first quarter of it. An interpreted call takes a few
+/// KiB of stack where compiled code may take a few dozen bytes, so a deep recursion leaves the
+/// interpreter (for compiled code) before it could exhaust a stack that compiled code would not.
+fn stack_allows_interpreting() -> bool {
+    if !stack_allows_compiling() {
+        return false;
+    }
+    let (low, high) = STACK.with(|s| s.get());
+    let here = &low as *const usize as usize;
+    high - here < (high - low) / 4
+}
+
 /// The calling thread's stack, from the C library.
 fn current_stack() -> Option<(usize, usize)> {
     // SAFETY: the attribute object is initialized by pthread_getattr_np before it is read and
@@ -416,8 +459,181 @@ pub fn fatal(message: &str) -> ! {
     }
 }
 
-/// Called by the resolver trampoline: has `unit` compiled and linked, and returns where to
-/// continue: the function's stub, whose slot now holds the code.
-extern "C" fn lazy_compile(unit: u32) -> u64 {
-    request(UnitId(unit)).unwrap_or_else(|message| fatal(&message))
+/// Called by the resolver trampoline: runs the call in the interpreter and returns 0, or has
+/// `unit` compiled and linked and returns where to continue: the function's stub, whose slot now
+/// holds the code. `frame` is the trampoline's frame pointer (the saved registers lie below it,
+/// the caller's stack arguments above the return address), `area` its `xsave` area.
+extern "C" fn lazy_compile(unit: u32, frame: *mut u64, area: *mut u8) -> u64 {
+    let unit = UnitId(unit);
+    if let Some(function) = interpreted_call(unit) {
+        // SAFETY: `frame` and `area` are the trampoline's, as documented above.
+        unsafe { interpret(function, frame, area) };
+        return 0;
+    }
+    request(unit).unwrap_or_else(|message| fatal(&message))
+}
+
+/// Runs one call of `function` from the registers the trampoline saved, leaving the results in
+/// the saved `rax`, `rdx` and XMM registers.
+///
+/// # Safety
+///
+/// `frame` must be the trampoline's frame pointer and `area` its `xsave` area, for a call of
+/// `function`.
+unsafe fn interpret(function: &'static Loaded, frame: *mut u64, area: *mut u8) {
+    // The trampoline pushed rdi, rsi, rdx, rcx, r8, r9, rax, r10 below the saved rbp; the return
+    // address is above it, and the caller's first stack argument above that.
+    const RDI: usize = 1;
+    const RDX: usize = 3;
+    const RAX: usize = 7;
+    // The XMM registers' place in the legacy region of an `xsave` area, and the header's
+    // XSTATE_BV.
+    const XMM0: usize = 160;
+    const XSTATE_BV: usize = 512;
+    // SAFETY: the caller promises the trampoline's frame and area: every offset read or written
+    // lies in what the trampoline saved or in the caller's frame (stack arguments).
+    unsafe {
+        let mut incoming = Incoming {
+            ints: [0; 6],
+            floats: [0; 8],
+            stack: frame.add(2),
+        };
+        for (i, int) in incoming.ints.iter_mut().enumerate() {
+            *int = frame.sub(RDI + i).read();
+        }
+        for (i, float) in incoming.floats.iter_mut().enumerate() {
+            *float = area.add(XMM0 + 16 * i).cast::<u64>().read();
+        }
+        let out = crate::interp::call(function, &incoming);
+        frame.sub(RAX).write(out.rax);
+        frame.sub(RDX).write(out.rdx);
+        area.add(XMM0).cast::<u64>().write(out.xmm0);
+        area.add(XMM0 + 16).cast::<u64>().write(out.xmm1);
+        // Have `xrstor` load the XMM registers from the area even if they were in their initial
+        // state when saved.
+        let bv = area.add(XSTATE_BV).cast::<u64>();
+        bv.write(bv.read() | 2);
+    }
+}
+
+/// Where each function stands in the interpreter tier (adaptive mode with the interpreter on).
+struct InterpTier {
+    /// Calls a function runs in the interpreter before it is compiled.
+    limit: u32,
+    units: Box<[InterpUnit]>,
+}
+
+#[derive(Default)]
+struct InterpUnit {
+    /// `UNKNOWN`, `READY` or `NEVER`.
+    state: std::sync::atomic::AtomicU8,
+    /// Calls taken by the interpreter so far.
+    calls: std::sync::atomic::AtomicU32,
+    /// The bytecode, once `READY`.
+    function: AtomicPtr<Loaded>,
+}
+
+/// Not translated yet.
+const UNKNOWN: u8 = 0;
+/// Translated: its calls run in the interpreter until the limit.
+const READY: u8 = 1;
+/// Compiled from now on: untranslatable, or its interpreted calls are used up.
+const NEVER: u8 = 2;
+
+static INTERP_TIER: AtomicPtr<InterpTier> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Turns the interpreter tier on for a program of `units` units: each function's first `limit`
+/// calls are interpreted when it can be.
+fn install_interp_tier(units: usize, limit: u32) {
+    let tier: &'static InterpTier = Box::leak(Box::new(InterpTier {
+        limit,
+        units: (0..units).map(|_| InterpUnit::default()).collect(),
+    }));
+    INTERP_TIER.store(
+        tier as *const InterpTier as *mut InterpTier,
+        Ordering::Release,
+    );
+}
+
+fn interp_tier() -> Option<&'static InterpTier> {
+    // SAFETY: null or a leaked, never freed tier.
+    unsafe { INTERP_TIER.load(Ordering::Acquire).as_ref() }
+}
+
+/// The bytecode to run this call of `unit` with, if the interpreter takes it; translates the
+/// function on its first call.
+fn interpreted_call(unit: UnitId) -> Option<&'static Loaded> {
+    let tier = interp_tier()?;
+    let slot = tier.units.get(unit.index())?;
+    if slot.state.load(Ordering::Relaxed) == NEVER || !stack_allows_interpreting() {
+        return None;
+    }
+    loop {
+        match slot.state.load(Ordering::Acquire) {
+            READY => {
+                if slot.calls.fetch_add(1, Ordering::Relaxed) >= tier.limit {
+                    slot.state.store(NEVER, Ordering::Release);
+                    return None;
+                }
+                // SAFETY: set, to a leaked and never freed function, before READY was published.
+                return unsafe { slot.function.load(Ordering::Acquire).as_ref() };
+            }
+            UNKNOWN => {
+                if !translate(unit, slot) {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Translates `unit` for the interpreter, on the calling thread; false when this thread must not
+/// (then the function is compiled as usual).
+fn translate(unit: UnitId, slot: &InterpUnit) -> bool {
+    // As for compiling here (see `compile_here`); the interpreter also needs its frames' stack.
+    if crate::exit::exiting() || ALIVE.try_with(|_| ()).is_err() || !stack_allows_compiling() {
+        return false;
+    }
+    let Some(engine) = running() else {
+        return false;
+    };
+    let _deferred = crate::signals::Deferred::new();
+    let Some(_pass) = crate::gate::enter() else {
+        crate::gate::park_forever();
+    };
+    let mut engine = engine.lock();
+    if slot.state.load(Ordering::Acquire) != UNKNOWN {
+        // Another thread translated it meanwhile.
+        return true;
+    }
+    match engine.translate(unit) {
+        Some(function) => {
+            let function: &'static Loaded = Box::leak(Box::new(function));
+            slot.function
+                .store(function as *const Loaded as *mut Loaded, Ordering::Release);
+            slot.state.store(READY, Ordering::Release);
+        }
+        None => slot.state.store(NEVER, Ordering::Release),
+    }
+    true
+}
+
+/// What the interpreter tier did: functions that ran in it, and the calls it ran.
+pub fn interp_stats() -> (usize, u64) {
+    let Some(tier) = interp_tier() else {
+        return (0, 0);
+    };
+    tier.units
+        .iter()
+        .map(|u| u64::from(u.calls.load(Ordering::Relaxed).min(tier.limit)))
+        .filter(|&calls| calls > 0)
+        .fold((0, 0), |(functions, calls), c| (functions + 1, calls + c))
+}
+
+/// Whether `unit` ran in the interpreter.
+pub fn was_interpreted(unit: UnitId) -> bool {
+    interp_tier()
+        .and_then(|tier| tier.units.get(unit.index()))
+        .is_some_and(|u| u.calls.load(Ordering::Relaxed) > 0)
 }

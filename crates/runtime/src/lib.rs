@@ -15,6 +15,7 @@ mod exit;
 mod gate;
 pub mod heap;
 pub mod host;
+pub mod interp;
 pub mod lazy;
 pub mod link;
 pub mod observe;

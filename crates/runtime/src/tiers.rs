@@ -63,6 +63,9 @@ pub struct TierOptions {
     pub osr: bool,
     /// Free superseded code once no thread can run it (`--keep-superseded` turns it off).
     pub reclaim: bool,
+    /// Calls of a loop-free function that run in the bytecode interpreter before it is compiled
+    /// (adaptive, lazy mode; 0: none, `u32::MAX`: every call, a test mode).
+    pub interp_calls: u32,
     /// Makes the background threads' compilers (required for [`TierMode::Adaptive`]).
     pub factory: Option<CompilerFactory>,
 }
@@ -76,6 +79,7 @@ impl std::fmt::Debug for TierOptions {
             .field("stress", &self.stress)
             .field("osr", &self.osr)
             .field("reclaim", &self.reclaim)
+            .field("interp_calls", &self.interp_calls)
             .finish_non_exhaustive()
     }
 }
@@ -89,6 +93,7 @@ impl Default for TierOptions {
             stress: false,
             osr: true,
             reclaim: true,
+            interp_calls: 0,
             factory: None,
         }
     }
@@ -119,6 +124,11 @@ pub fn tier2_request(level: OptLevel) -> CompileRequest {
 
 /// Entries plus loop iterations before a function is recompiled at tier 2.
 pub const DEFAULT_THRESHOLD: u32 = 2000;
+
+/// Calls of a loop-free function that run in the interpreter before it is compiled. SQLite's
+/// one-query workload calls 845 of its 2625 functions; 237 of them have loops, and of the others
+/// all but 246 are called at most 8 times, so 483 are compiled (18%) instead of 845 (32%).
+pub const DEFAULT_INTERP_CALLS: u32 = 8;
 
 /// A loop site's iterations that call for its OSR continuation, as a multiple of the threshold.
 pub const OSR_FACTOR: u32 = 50;

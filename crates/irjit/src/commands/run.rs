@@ -63,6 +63,11 @@ pub struct RunArgs {
     #[arg(long)]
     no_osr: bool,
 
+    /// Calls of a loop-free function that run in the bytecode interpreter before it is compiled
+    /// (adaptive mode; 0: compile every function on its first call).
+    #[arg(long, value_name = "N", default_value_t = irjit_runtime::tiers::DEFAULT_INTERP_CALLS)]
+    interp_calls: u32,
+
     /// Keep superseded code (tier-0 code of functions now at tier 2, old OSR continuations)
     /// instead of freeing it once no thread can be running it (adaptive mode).
     #[arg(long)]
@@ -149,6 +154,7 @@ impl RunArgs {
             tier: TierMode::Adaptive,
             tier_threshold: irjit_runtime::tiers::DEFAULT_THRESHOLD,
             no_osr: false,
+            interp_calls: irjit_runtime::tiers::DEFAULT_INTERP_CALLS,
             keep_superseded: false,
             compile_threads: None,
             perf_map: false,
@@ -292,6 +298,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         stress: std::env::var_os("IRJIT_STRESS_TIERUP").is_some_and(|v| v == "1"),
         osr: !args.no_osr,
         reclaim: !args.keep_superseded,
+        // A test mode: every call of a function the interpreter can run runs there.
+        interp_calls: if std::env::var_os("IRJIT_INTERP").is_some_and(|v| v == "always") {
+            u32::MAX
+        } else {
+            args.interp_calls
+        },
         factory: Some(factory),
     };
     let mut engine = Engine::new(
@@ -412,6 +424,14 @@ fn print_stats(
         s.osr_sites,
         s.osr_continuations,
         s.osr_with_function
+    );
+    eprintln!(
+        "irjit: stats: interpreter: {} functions translated, {} ran in it ({} of them never \
+         compiled), {} calls",
+        s.functions_translated,
+        s.functions_interpreted,
+        s.functions_only_interpreted,
+        s.interpreted_calls
     );
     eprintln!(
         "irjit: stats: units defined {}, compiled {}",

@@ -83,6 +83,22 @@ const MODES: &[Mode] = &[
         env: &[],
         warm_cache: false,
     },
+    // Every call of a function the interpreter can run runs there (loop-free functions without
+    // varargs, vectors or exception handling): the interpreter against native, program-wide.
+    Mode {
+        name: "bc_O0_interp_always",
+        bitcode_level: "-O0",
+        irjit_args: &[],
+        env: &[("IRJIT_INTERP", "always")],
+        warm_cache: false,
+    },
+    Mode {
+        name: "bc_O2_interp_always",
+        bitcode_level: "-O2",
+        irjit_args: &[],
+        env: &[("IRJIT_INTERP", "always")],
+        warm_cache: false,
+    },
     // The persistent code cache, cold then warm (with a low threshold, so that the warm run
     // starts hot functions at tier 2).
     Mode {

@@ -234,13 +234,26 @@ fn stats_are_printed() -> Result<(), Failed> {
         "stats",
         "#include <stdio.h>\nstatic int f(int x) { return x * 2; }\nint main(void) { printf(\"%d\\n\", f(21)); return 0; }\n",
     )?;
-    let out = irjit(&["run", "--stats", &bc])?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.stdout != b"42\n"
-        || !stderr.contains("mode lazy adaptive, functions defined 2, compiled 2")
-        || !stderr.contains("code ")
-    {
-        return Err(format!("unexpected: {out:?}\n{stderr}").into());
+    for (interp_calls, compiled, interpreted) in [
+        ("--interp-calls=0", "compiled 2", "0 ran in it"),
+        (
+            "--interp-calls=8",
+            "compiled 0",
+            "2 ran in it (2 of them never compiled)",
+        ),
+    ] {
+        let out = irjit(&["run", "--stats", interp_calls, &bc])?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.stdout != b"42\n"
+            || !stderr.contains(&format!(
+                "mode lazy adaptive, functions defined 2, {compiled}"
+            ))
+            || !stderr.contains(&format!("interpreter: {}", &interpreted[..1]))
+            || !stderr.contains(interpreted)
+            || !stderr.contains("code ")
+        {
+            return Err(format!("{interp_calls}: unexpected: {out:?}\n{stderr}").into());
+        }
     }
     Ok(())
 }

@@ -32,12 +32,22 @@ fn lazy_compiles_only_what_runs() -> Result<(), Failed> {
          int main(void) { printf(\"%d\\n\", called(20)); return 0; }\n",
     );
     let bc = compile("only_what_runs", &source)?;
-    let lazy = irjit(&["run", "--stats", &bc])?;
+    let lazy = irjit(&["run", "--stats", "--interp-calls=0", &bc])?;
+    // The three functions called are loop-free and called once: the interpreter runs them.
+    let interpreted = irjit(&["run", "--stats", &bc])?;
     let eager = irjit(&["run", "--stats", "--lazy=off", &bc])?;
     for (out, want) in [
         (
             &lazy,
             "mode lazy adaptive, functions defined 60, compiled 3",
+        ),
+        (
+            &interpreted,
+            "mode lazy adaptive, functions defined 60, compiled 0",
+        ),
+        (
+            &interpreted,
+            "3 functions translated, 3 ran in it (3 of them never compiled), 3 calls",
         ),
         (
             &eager,
@@ -60,7 +70,8 @@ fn perf_map() -> Result<(), Failed> {
         "#include <stdio.h>\n#include <unistd.h>\nstatic int work(int x) { return x + 1; }\n\
          int main(void) { printf(\"%d %d\\n\", (int)getpid(), work(1)); return 0; }\n",
     )?;
-    perf_map_names(&bc, &[], "[tier 0]", true)?;
+    // (In the interpreter, work would have no code to name.)
+    perf_map_names(&bc, &["--interp-calls=0"], "[tier 0]", true)?;
     // (At tier 2, main inlines work.)
     perf_map_names(&bc, &["--tier=2"], "[tier 2]", false)
 }
@@ -164,16 +175,25 @@ fn perf_report_names_jit_functions() -> Result<(), Failed> {
 const CRASHER: &str = "#include <stdio.h>\nvoid crash_here(int *p) { *p = 42; }\n\
     int main(void) { puts(\"before\"); fflush(stdout); crash_here(0); return 0; }\n";
 
-/// `--crash-report=always`: the function is named, and the process still dies of SIGSEGV.
+/// `--crash-report=always`: the function is named, in machine code or in the interpreter (its
+/// first call runs there by default), and the process still dies of SIGSEGV.
 fn crash_report_names_the_function() -> Result<(), Failed> {
     let bc = compile("crasher", CRASHER)?;
-    let out = irjit(&["run", "--crash-report=always", &bc])?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status != Status::Signaled(libc_sigsegv())
-        || out.stdout != b"before\n"
-        || !stderr.contains("irjit: the program died of SIGSEGV in JIT'd function 'crash_here'")
-    {
-        return Err(format!("unexpected: {:?}\n{stderr}", out.status).into());
+    for (interp_calls, report) in [
+        ("--interp-calls=0", "in JIT'd function 'crash_here'"),
+        (
+            "--interp-calls=8",
+            "in function 'crash_here' (running in the interpreter)",
+        ),
+    ] {
+        let out = irjit(&["run", "--crash-report=always", interp_calls, &bc])?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status != Status::Signaled(libc_sigsegv())
+            || out.stdout != b"before\n"
+            || !stderr.contains(&format!("irjit: the program died of SIGSEGV {report}"))
+        {
+            return Err(format!("{interp_calls}: unexpected: {:?}\n{stderr}", out.status).into());
+        }
     }
     Ok(())
 }

@@ -37,7 +37,7 @@ impl ProgramKey {
             h.update(&(bytes.len() as u64).to_le_bytes());
             h.update(bytes);
         };
-        part(b"irjit program key v1");
+        part(b"irjit program key v2");
         part(env!("CARGO_PKG_VERSION").as_bytes());
         part(&crate::host::cpu_signature());
         part(inputs.options.as_bytes());
@@ -80,6 +80,8 @@ pub struct Shape {
     pub osr: u64,
     /// The other sites a continuation enters (see [`Osr::Entry`]).
     pub osr_others: u64,
+    /// Bytecode for the interpreter tier, not machine code (see [`CompileRequest::bytecode`]).
+    pub bytecode: bool,
 }
 
 impl Shape {
@@ -101,6 +103,7 @@ impl Shape {
                 Osr::Entry { others, .. } => others,
                 _ => 0,
             },
+            bytecode: request.bytecode,
         }
     }
 }

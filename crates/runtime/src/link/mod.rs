@@ -777,6 +777,12 @@ impl Linker {
         }
     }
 
+    /// The address of a symbol referred to by name, program first, then the host (as a
+    /// relocation against it would be resolved).
+    pub fn resolve(&mut self, name: &str) -> Option<u64> {
+        self.resolve_name(name)
+    }
+
     /// The address of a symbol referred to by name, program first, then the host.
     fn resolve_name(&mut self, name: &str) -> Option<u64> {
         if name == "_GLOBAL_OFFSET_TABLE_" {

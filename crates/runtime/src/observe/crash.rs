@@ -109,9 +109,16 @@ extern "C" fn on_fault(sig: c_int, _info: *mut libc::siginfo_t, context: *mut c_
             let name = unsafe { std::ffi::CStr::from_ptr(name.cast()) }.to_string_lossy();
             let _ = writeln!(buf, "in JIT'd function '{name}' (+{:#x})", pc - start);
         }
-        None => {
-            let _ = writeln!(buf, "at {pc:#x} (outside JIT'd code)");
-        }
+        None => match crate::interp::current() {
+            // The fault is the interpreter's doing (a load or store of the program's, or a
+            // division by zero or trap it raised) or in code the interpreted function called.
+            Some(name) => {
+                let _ = writeln!(buf, "in function '{name}' (running in the interpreter)");
+            }
+            None => {
+                let _ = writeln!(buf, "at {pc:#x} (outside JIT'd code)");
+            }
+        },
     }
     // SAFETY: write(2) and raise(3) are async-signal-safe; SA_RESETHAND restored the default
     // action, so the re-raised signal (delivered when the handler returns) ends the process the
