@@ -317,9 +317,10 @@ fn stats_table(md: &mut String, r: &Results, level: Level, engines: &[&Engine]) 
     }
 }
 
-/// `12.1 ms / 14.0 ms; 5/5: 3 tier 0, 2 tier 2, 1 up`: compile time, start-up time, functions
-/// compiled of those defined, then per tier how many were first compiled there and how many moved
-/// up to tier 2. Without a tiers line (older irjit), the level of the units line: `5/5 at O2`.
+/// `12.1 ms / 14.0 ms; 5/5: 3 tier 0, 2 tier 2, 1 up; 4 ran in the interpreter first`: compile
+/// time, start-up time, functions compiled of those defined, then per tier how many were first
+/// compiled there and how many moved up to tier 2, and how many functions' first calls the
+/// interpreter ran. Without a tiers line (older irjit), the level of the units line: `5/5 at O2`.
 fn stats_text(s: &Stats) -> String {
     let ms = |key: &str| s.get(key).map_or("?".to_string(), milliseconds);
     let mut text = format!("{} / {}", ms("compile"), ms("start-up"));
@@ -350,6 +351,13 @@ fn stats_text(s: &Stats) -> String {
         .filter(|i| i.unit.starts_with("at "))
     {
         let _ = write!(text, " {}", level.unit);
+    }
+    if let Some(ran) = s
+        .labelled("interpreter", "ran in it")
+        .and_then(|i| i.value)
+        .filter(|&ran| ran > 0.0)
+    {
+        let _ = write!(text, "; {ran} ran in the interpreter first");
     }
     text
 }

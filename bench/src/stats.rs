@@ -195,6 +195,22 @@ irjit: stats: load 80.000 ms, compile 900.500 ms, link 3.000 ms, start-up 85.000
     }
 
     #[test]
+    fn reads_the_interpreter_line() {
+        let stats = Stats::parse(
+            "irjit: stats: interpreter: 841 functions translated, 596 ran in it (356 of them \
+             never compiled), 3075 calls\n",
+        );
+        let ran = stats.labelled("interpreter", "ran in it").unwrap();
+        assert_eq!(ran.value, Some(596.0));
+        assert_eq!(ran.unit, "(356 of them never compiled)");
+        assert_eq!(
+            stats.labelled("interpreter", "calls").unwrap().value,
+            Some(3075.0)
+        );
+        assert_eq!(stats.get("functions translated"), Some(841.0));
+    }
+
+    #[test]
     fn reads_the_tier_lines() {
         let stats = Stats::parse(
             "irjit: stats: mode lazy adaptive, functions defined 1089, compiled 700\n\

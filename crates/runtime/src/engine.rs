@@ -488,6 +488,14 @@ impl Engine {
         crate::tiers::tier2_request(self.options.level)
     }
 
+    /// Whether some function is linked at tier 0 (its counters need watching).
+    pub fn has_tier0_functions(&self) -> bool {
+        self.units
+            .iter()
+            .enumerate()
+            .any(|(i, u)| u.linked && u.tier == 0 && self.stubs.stub(UnitId(i as u32)).is_some())
+    }
+
     /// Calls of a loop-free function to run in the interpreter before it is compiled, when the
     /// interpreter tier is on (adaptive, lazy mode).
     pub fn interp_calls(&self) -> Option<u32> {

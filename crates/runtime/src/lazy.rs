@@ -163,6 +163,11 @@ pub fn install(engine: Engine) -> &'static Mutex<Engine> {
     };
     if let Some(counters) = counters {
         crate::tiers::arm_poller(counters);
+        // Functions linked before the program starts (with variables of theirs that the global
+        // data needs, such as a dispatch table of block addresses) have counters to watch too.
+        if engine.lock().has_tier0_functions() {
+            crate::tiers::start_poller_when_needed();
+        }
     }
     let (interp_calls, units) = {
         let engine = engine.lock();

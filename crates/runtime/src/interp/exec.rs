@@ -521,26 +521,38 @@ fn cast(op: CastOp, from: Ty, to: Ty, a: u64) -> u64 {
 /// `addr` is valid for the load (aligned when `atomic`).
 #[inline(always)]
 unsafe fn load(ty: Ty, addr: u64, atomic: bool) -> u64 {
-    let p = addr as usize;
-    // SAFETY: forwarded from this function's contract.
+    // The program's own accesses, as the machine makes them: through inline assembly rather than
+    // Rust's pointer reads, whose checks (in debug builds) would turn the program's fault, such
+    // as a store through NULL that its SIGSEGV handler expects, into a panic. A naturally aligned
+    // `mov` is atomic on x86-64, and a sequentially consistent load needs nothing more.
+    let _ = atomic;
+    let out: u64;
+    // SAFETY: forwarded from this function's contract; each instruction reads only the bytes
+    // of its type at `addr`.
     unsafe {
-        if atomic {
-            match ty {
-                Ty::I1 => (AtomicU8::from_ptr(p as *mut u8).load(SeqCst) & 1) as u64,
-                Ty::I8 => AtomicU8::from_ptr(p as *mut u8).load(SeqCst) as u64,
-                Ty::I16 => AtomicU16::from_ptr(p as *mut u16).load(SeqCst) as u64,
-                Ty::I32 | Ty::F32 => AtomicU32::from_ptr(p as *mut u32).load(SeqCst) as u64,
-                Ty::I64 | Ty::F64 => AtomicU64::from_ptr(p as *mut u64).load(SeqCst),
-            }
-        } else {
-            match ty {
-                Ty::I1 => ((p as *const u8).read() & 1) as u64,
-                Ty::I8 => (p as *const u8).read() as u64,
-                Ty::I16 => (p as *const u16).read_unaligned() as u64,
-                Ty::I32 | Ty::F32 => (p as *const u32).read_unaligned() as u64,
-                Ty::I64 | Ty::F64 => (p as *const u64).read_unaligned(),
-            }
+        match ty {
+            Ty::I1 | Ty::I8 => std::arch::asm!(
+                "movzx {o:e}, byte ptr [{a}]", a = in(reg) addr, o = lateout(reg) out,
+                options(readonly, nostack, preserves_flags)
+            ),
+            Ty::I16 => std::arch::asm!(
+                "movzx {o:e}, word ptr [{a}]", a = in(reg) addr, o = lateout(reg) out,
+                options(readonly, nostack, preserves_flags)
+            ),
+            Ty::I32 | Ty::F32 => std::arch::asm!(
+                "mov {o:e}, dword ptr [{a}]", a = in(reg) addr, o = lateout(reg) out,
+                options(readonly, nostack, preserves_flags)
+            ),
+            Ty::I64 | Ty::F64 => std::arch::asm!(
+                "mov {o}, qword ptr [{a}]", a = in(reg) addr, o = lateout(reg) out,
+                options(readonly, nostack, preserves_flags)
+            ),
         }
+    }
+    if ty == Ty::I1 {
+        out & 1
+    } else {
+        out
     }
 }
 
@@ -551,25 +563,44 @@ unsafe fn load(ty: Ty, addr: u64, atomic: bool) -> u64 {
 /// `addr` is valid for the store (aligned when `atomic`).
 #[inline(always)]
 unsafe fn store(ty: Ty, addr: u64, value: u64, atomic: bool) {
-    let p = addr as usize;
-    // SAFETY: forwarded from this function's contract.
+    let value = if ty == Ty::I1 { value & 1 } else { value };
+    // As for `load`. A sequentially consistent store is an `xchg` (implicitly locked).
+    // SAFETY: forwarded from this function's contract; each instruction writes only the bytes
+    // of its type at `addr`.
     unsafe {
-        if atomic {
-            match ty {
-                Ty::I1 => AtomicU8::from_ptr(p as *mut u8).store(value as u8 & 1, SeqCst),
-                Ty::I8 => AtomicU8::from_ptr(p as *mut u8).store(value as u8, SeqCst),
-                Ty::I16 => AtomicU16::from_ptr(p as *mut u16).store(value as u16, SeqCst),
-                Ty::I32 | Ty::F32 => AtomicU32::from_ptr(p as *mut u32).store(value as u32, SeqCst),
-                Ty::I64 | Ty::F64 => AtomicU64::from_ptr(p as *mut u64).store(value, SeqCst),
-            }
-        } else {
-            match ty {
-                Ty::I1 => (p as *mut u8).write(value as u8 & 1),
-                Ty::I8 => (p as *mut u8).write(value as u8),
-                Ty::I16 => (p as *mut u16).write_unaligned(value as u16),
-                Ty::I32 | Ty::F32 => (p as *mut u32).write_unaligned(value as u32),
-                Ty::I64 | Ty::F64 => (p as *mut u64).write_unaligned(value),
-            }
+        match (ty, atomic) {
+            (Ty::I1 | Ty::I8, false) => std::arch::asm!(
+                "mov byte ptr [{a}], {v:l}", a = in(reg) addr, v = in(reg) value,
+                options(nostack, preserves_flags)
+            ),
+            (Ty::I1 | Ty::I8, true) => std::arch::asm!(
+                "xchg byte ptr [{a}], {v:l}", a = in(reg) addr, v = inout(reg) value => _,
+                options(nostack, preserves_flags)
+            ),
+            (Ty::I16, false) => std::arch::asm!(
+                "mov word ptr [{a}], {v:x}", a = in(reg) addr, v = in(reg) value,
+                options(nostack, preserves_flags)
+            ),
+            (Ty::I16, true) => std::arch::asm!(
+                "xchg word ptr [{a}], {v:x}", a = in(reg) addr, v = inout(reg) value => _,
+                options(nostack, preserves_flags)
+            ),
+            (Ty::I32 | Ty::F32, false) => std::arch::asm!(
+                "mov dword ptr [{a}], {v:e}", a = in(reg) addr, v = in(reg) value,
+                options(nostack, preserves_flags)
+            ),
+            (Ty::I32 | Ty::F32, true) => std::arch::asm!(
+                "xchg dword ptr [{a}], {v:e}", a = in(reg) addr, v = inout(reg) value => _,
+                options(nostack, preserves_flags)
+            ),
+            (Ty::I64 | Ty::F64, false) => std::arch::asm!(
+                "mov qword ptr [{a}], {v}", a = in(reg) addr, v = in(reg) value,
+                options(nostack, preserves_flags)
+            ),
+            (Ty::I64 | Ty::F64, true) => std::arch::asm!(
+                "xchg qword ptr [{a}], {v}", a = in(reg) addr, v = inout(reg) value => _,
+                options(nostack, preserves_flags)
+            ),
         }
     }
 }
