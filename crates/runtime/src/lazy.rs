@@ -325,6 +325,15 @@ fn stack_allows_compiling() -> bool {
     here > low.saturating_add(STACK_TO_COMPILE_HERE) && here < high
 }
 
+/// Whether the calling thread runs on its own stack (not on an alternate signal stack or a stack
+/// the program switched to).
+fn on_own_stack() -> bool {
+    stack_allows_compiling();
+    let (low, high) = STACK.with(|s| s.get());
+    let here = &low as *const usize as usize;
+    here >= low && here < high
+}
+
 /// Whether the calling thread may run a call in the interpreter: on its own stack, with enough
 /// of it left to compile, and within the first quarter of it. An interpreted call takes a few
 /// KiB of stack where compiled code may take a few dozen bytes, so a deep recursion leaves the
@@ -389,6 +398,9 @@ fn request(unit: UnitId) -> Result<u64, String> {
     if let Some(result) = compile_here(service, unit) {
         return result;
     }
+    // Waiting on a signal handler's alternate stack hides this thread's own stack from
+    // reclamation rounds (see `reclaim::threads::OffStackWait`).
+    let _off_stack = (!on_own_stack()).then(crate::reclaim::threads::OffStackWait::new);
     let mut state = service.lock();
     if !state.started {
         state.started = true;

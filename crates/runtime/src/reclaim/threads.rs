@@ -395,6 +395,29 @@ struct Seen {
 
 /// Runs one round: for each of `ranges` (sorted by start, not overlapping), whether some thread
 /// may still run code in it or return into it. `None` when the round was inconclusive.
+/// Program threads waiting in the kernel for a first-call compile while on a stack other than
+/// their own (a signal handler's alternate stack): a blocked thread's stack is scanned from the
+/// stack pointer the kernel reports, so the frames of the code that handler interrupted, on the
+/// thread's own stack, would be out of sight. While there are any, rounds are inconclusive.
+static WAITING_OFF_STACK: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts the calling thread in [`WAITING_OFF_STACK`] while it lives.
+pub(crate) struct OffStackWait(());
+
+impl OffStackWait {
+    /// Counts the calling thread.
+    pub(crate) fn new() -> OffStackWait {
+        WAITING_OFF_STACK.fetch_add(1, Ordering::SeqCst);
+        OffStackWait(())
+    }
+}
+
+impl Drop for OffStackWait {
+    fn drop(&mut self) {
+        WAITING_OFF_STACK.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 pub(crate) fn scan(ranges: &[(u64, u64)]) -> Option<Vec<bool>> {
     let me = gettid();
     let tids: Vec<i32> = list_threads()?
@@ -455,7 +478,11 @@ pub(crate) fn scan(ranges: &[(u64, u64)]) -> Option<Vec<bool>> {
     }
     SLOTS_USED.store(used, Ordering::Release);
     ACTIVE.store(round, Ordering::Release);
-    let conclusive = stop_and_scan(round, &mut seen, buffers, ranges, &mut hits);
+    let conclusive = stop_and_scan(round, &mut seen, buffers, ranges, &mut hits)
+        // Read while the running threads are stopped: a thread counted now was blocked or
+        // stopped during the scan (one that started or stopped waiting meanwhile changed its
+        // context-switch count, which `stop_and_scan` checked).
+        && WAITING_OFF_STACK.load(Ordering::SeqCst) == 0;
     release();
     conclusive.then_some(hits)
 }
