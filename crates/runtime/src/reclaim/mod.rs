@@ -45,7 +45,8 @@
 //!
 //! A round is *inconclusive*, and frees nothing, when a running thread blocks the signal (it is
 //! then not signalled at all, so a `sigwait` never receives it), does not answer in time (it
-//! handles the signal itself), runs on an alternate signal stack, or a blocked thread woke up
+//! handles the signal itself), runs on an alternate signal stack (or waits there for a first-call
+//! compile: see `threads::OffStackWait`), or a blocked thread woke up
 //! during the scan; a later round tries again. Programs that switch stacks themselves
 //! (`makecontext`/`swapcontext`) hide suspended stacks from the scan, so the engine does not
 //! reclaim code in programs that import those functions.
