@@ -161,9 +161,10 @@ impl Compiler {
 
     /// The content key of a unit's object: BLAKE3 over the compiler's identity (irjit and LLVM
     /// versions, target triple, CPU name and features), the parts of the request that shape code
-    /// (level, counters, imports, recompile, bytecode, OSR kind; not the OSR record limit, which
-    /// only matters when it is exceeded and then shows in the IR, nor `last_use`) and the unit's
-    /// IR as built (imported callee bodies and instrumentation included).
+    /// (level, counters, imports, recompile, OSR kind; not the OSR record limit, which only
+    /// matters when it is exceeded and then shows in the IR, nor `last_use`) and the unit's IR as
+    /// built (imported callee bodies and instrumentation included). Bytecode is keyed by itself
+    /// (see [`Compiler::bytecode`]).
     fn key(&self, module: &llvm::Module, request: &CompileRequest) -> ObjectKey {
         let mut h = blake3::Hasher::new();
         h.update(self.identity.as_bytes());
@@ -177,7 +178,6 @@ impl Compiler {
             u8::from(request.counters),
             u8::from(request.inline_callees),
             u8::from(request.recompile),
-            u8::from(request.bytecode),
         ]);
         h.update(&osr.to_le_bytes());
         if let Osr::Entry {
@@ -246,7 +246,7 @@ impl Compiler {
         // Stored already (by a run of another build of the program, or of another program
         // sharing the function): nothing new to store.
         let from_store = match (&self.store, &key) {
-            (Some(store), Some(key)) => store.load(key).is_some_and(|s| s.object == object),
+            (Some(store), Some(key)) => store.load(key).is_some(),
             _ => false,
         };
         let compile_time = start.elapsed();

@@ -5,8 +5,8 @@
 //! than running them slowly, so the runtime first runs a loop-free function in its interpreter and
 //! compiles it only once it has been called more often than that (see the runtime's `interp`).
 //!
-//! The compiler translates a unit's function (built as for tier 0, without counters) into a
-//! [`Function`] when it can ([`Translation`]), the runtime resolves the symbols it names and runs
+//! The compiler translates a unit's function (as the program's IR holds it, no instrumentation)
+//! into a [`Function`] when it can ([`Translation`]), the runtime resolves the symbols it names and runs
 //! it. The format is plain data: the runtime validates it before use (a cache entry may be
 //! corrupt), so no bytecode can make the interpreter read or write outside its own frame except
 //! through the program's own memory operations.

@@ -157,10 +157,10 @@ pub struct CompileRequest {
     pub last_use: bool,
     /// On-stack replacement: give the function's loops OSR sites, or build a continuation.
     pub osr: Osr,
-    /// Translate the function into bytecode for the interpreter tier instead of compiling it:
-    /// the unit is built as for a plain `-O0` compile (the other fields must be their
-    /// [`CompileRequest::at`] values), and [`CompiledUnit::object`] holds the postcard encoding of
-    /// a [`bytecode::Translation`]. A function the interpreter cannot run is answered with
+    /// Translate the function into bytecode for the interpreter tier instead of compiling it
+    /// (the other fields are ignored; [`CompileRequest::bytecode`] leaves them at their
+    /// [`CompileRequest::at`] values): [`CompiledUnit::object`] holds the postcard encoding of a
+    /// [`bytecode::Translation`], and [`CompiledUnit::key`] hashes that encoding. A function the interpreter cannot run is answered with
     /// [`bytecode::Translation::Unsupported`], not an error, so that the answer can be cached.
     pub bytecode: bool,
 }

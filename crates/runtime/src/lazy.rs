@@ -312,15 +312,21 @@ thread_local! {
     static ALIVE: Alive = const { Alive };
 }
 
-/// Whether the calling thread runs on its own stack with enough of it left to compile.
-fn stack_allows_compiling() -> bool {
+/// The calling thread's stack, lowest and highest address ((1, 0) when unknown), and an
+/// address in the caller's frame.
+fn stack_and_here() -> (usize, usize, usize) {
     let (low, high) = STACK.with(|s| {
         if s.get() == (0, 0) {
             s.set(current_stack().unwrap_or((1, 0)));
         }
         s.get()
     });
-    let here = &low as *const usize as usize;
+    (low, high, &low as *const usize as usize)
+}
+
+/// Whether the calling thread runs on its own stack with enough of it left to compile.
+fn stack_allows_compiling() -> bool {
+    let (low, high, here) = stack_and_here();
     // Outside the range: an alternate signal stack, or a stack the program switched to.
     here > low.saturating_add(STACK_TO_COMPILE_HERE) && here < high
 }
@@ -328,9 +334,7 @@ fn stack_allows_compiling() -> bool {
 /// Whether the calling thread runs on its own stack (not on an alternate signal stack or a stack
 /// the program switched to).
 fn on_own_stack() -> bool {
-    stack_allows_compiling();
-    let (low, high) = STACK.with(|s| s.get());
-    let here = &low as *const usize as usize;
+    let (low, high, here) = stack_and_here();
     here >= low && here < high
 }
 
@@ -339,12 +343,8 @@ fn on_own_stack() -> bool {
 /// KiB of stack where compiled code may take a few dozen bytes, so a deep recursion leaves the
 /// interpreter (for compiled code) before it could exhaust a stack that compiled code would not.
 fn stack_allows_interpreting() -> bool {
-    if !stack_allows_compiling() {
-        return false;
-    }
-    let (low, high) = STACK.with(|s| s.get());
-    let here = &low as *const usize as usize;
-    high - here < (high - low) / 4
+    let (low, high, here) = stack_and_here();
+    stack_allows_compiling() && high - here < (high - low) / 4
 }
 
 /// The calling thread's stack, from the C library.

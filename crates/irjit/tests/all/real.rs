@@ -162,30 +162,53 @@ fn sqlite_one_query_lazy(interpreter: bool) -> Result<(), Failed> {
     Ok(())
 }
 
-/// Every call the interpreter can take runs there (`IRJIT_INTERP=always`): a large share of
-/// SQLite's and Lua's functions run only as bytecode, and the output stays native's.
-fn interp_always(program: &'static str) -> Result<(), Failed> {
+/// Lua's or SQLite's native build, its bitcode at `level` and the workload's arguments.
+fn real_program(program: &str, level: &str) -> Result<(PathBuf, PathBuf, Vec<String>), Failed> {
     let out = built()?;
-    let (native, bitcode, args) = match program {
+    Ok(match program {
         "lua" => (
             out.join("lua/lua-native"),
-            out.join("lua/lua-O0.bc"),
+            out.join(format!("lua/lua-{level}.bc")),
             lua_args(),
         ),
         _ => (
             out.join("sqlite/sqlite-native"),
-            out.join("sqlite/sqlite-O0.bc"),
+            out.join(format!("sqlite/sqlite-{level}.bc")),
             vec!["1".to_string()],
         ),
-    };
+    })
+}
+
+/// Every call the interpreter can take runs there (`IRJIT_INTERP=always`): the output stays
+/// native's, and a large share of SQLite's and Lua's functions run only as bytecode.
+fn interp_always(program: &'static str) -> Result<(), Failed> {
+    let (native, bitcode, args) = real_program(program, "O0")?;
     let want = run(native, &args, &[])?;
     let got = run_env(
         bitcode,
         &args,
-        &["--no-cache".to_string()],
+        &["--no-cache".to_string(), "--stats".to_string()],
         &[("IRJIT_INTERP", "always")],
     )?;
+    let stderr = String::from_utf8_lossy(&got.stderr).into_owned();
+    // The program's own stderr, without irjit's --stats lines.
+    let program_stderr: String = stderr
+        .lines()
+        .filter(|l| !l.starts_with("irjit: stats: "))
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    let got = Outcome {
+        stderr: program_stderr.into_bytes(),
+        ..got
+    };
     support::compare(&format!("{program} under IRJIT_INTERP=always"), &want, &got)?;
+    let only_interpreted = support::stat(&stderr, "ran in it (")?;
+    if only_interpreted < 100 {
+        return Err(format!(
+            "{program}: only {only_interpreted} functions ran only in the interpreter:\n{stderr}"
+        )
+        .into());
+    }
     Ok(())
 }
 
@@ -206,19 +229,8 @@ fn sqlite_extra_module() -> Result<(), Failed> {
 /// Every function hot at its first call and recompiled at tier 2 twice while the program runs:
 /// Lua's interpreter loop and SQLite's VDBE get replaced under running code.
 fn stress_tierup(program: &'static str) -> Result<(), Failed> {
-    let out = built()?;
-    let (native, bitcode, args) = match program {
-        "lua" => (
-            out.join("lua/lua-native"),
-            out.join("lua/lua-O0.bc"),
-            lua_args(),
-        ),
-        _ => (
-            out.join("sqlite/sqlite-native"),
-            out.join("sqlite/sqlite-O2.bc"),
-            vec!["1".to_string()],
-        ),
-    };
+    let level = if program == "lua" { "O0" } else { "O2" };
+    let (native, bitcode, args) = real_program(program, level)?;
     let want = run(native, &args, &[])?;
     let got = run_env(
         bitcode,
