@@ -31,7 +31,7 @@ use crate::machine::Machine;
 use crate::measure::Progress;
 use crate::programs::Layout;
 use crate::results::{BenchmarkInfo, Results};
-use crate::suite::{Benchmark, Level, Source, SUITE};
+use crate::suite::{Benchmark, Level, Size, Source, SUITE};
 
 /// Benchmark irjit against lli-19 and native clang-19 -O2 binaries.
 #[derive(Parser, Debug)]
@@ -39,8 +39,14 @@ use crate::suite::{Benchmark, Level, Source, SUITE};
 struct Args {
     /// Small inputs, one timed run per cell: proves the harness works in a few
     /// minutes. Results go to target/bench-quick/.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "long")]
     quick: bool,
+
+    /// Long inputs: four times a full run's work (1.5-3 s natively), so that what a cold JIT run
+    /// settles on weighs more than what it paid to get there. Results go to
+    /// bench/results/DATE-HOST-long/.
+    #[arg(long)]
+    long: bool,
 
     /// Only the benchmarks whose name contains one of these substrings (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "SUBSTR")]
@@ -80,7 +86,7 @@ struct Args {
 
     /// Only rewrite DIR/results.md and DIR/ratios.svg from DIR/results.json (after a change to
     /// the report); runs nothing.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["quick", "filter", "engines", "levels", "out", "irjit", "runs", "warmup", "timeout"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["quick", "long", "filter", "engines", "levels", "out", "irjit", "runs", "warmup", "timeout"])]
     report: Option<PathBuf>,
 
     /// Benchmarks measured at the same time [default: 1, with --quick 2]. More than one makes
@@ -160,9 +166,12 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     let out_dir = match &args.out {
         Some(dir) => dir.clone(),
         None if args.quick => root.join("target/bench-quick"),
-        None => root
-            .join("bench/results")
-            .join(format!("{}-{}", machine.date, machine.hostname)),
+        None => root.join("bench/results").join(format!(
+            "{}-{}{}",
+            machine.date,
+            machine.hostname,
+            if args.long { "-long" } else { "" }
+        )),
     };
     let raw_dir = out_dir.join("raw");
     let _ = std::fs::remove_dir_all(&raw_dir);
@@ -174,7 +183,14 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&scratch)
         .with_context(|| format!("failed to create {}", scratch.display()))?;
 
-    let built = programs::build(&layout, &benchmarks, args.quick)?;
+    let size = if args.quick {
+        Size::Quick
+    } else if args.long {
+        Size::Long
+    } else {
+        Size::Full
+    };
+    let built = programs::build(&layout, &benchmarks, size)?;
 
     let settings = measure::Settings {
         warmup: args.warmup.unwrap_or(0),
@@ -277,7 +293,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     machine.load_at_end = machine::load_average();
     let results = Results {
         harness: format!("irjit-bench {}", env!("CARGO_PKG_VERSION")),
-        mode: if args.quick { "quick" } else { "full" }.to_string(),
+        mode: size.name().to_string(),
         settings: results::Settings {
             warmup: settings.warmup,
             runs: settings.runs,

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use anyhow::{bail, Context as _};
 
-use crate::suite::{Benchmark, Level, Source};
+use crate::suite::{Benchmark, Level, Size, Source};
 
 /// The C compiler; `clang` on PATH may be another LLVM version.
 pub const CLANG: &str = "clang-19";
@@ -64,11 +64,7 @@ impl Layout {
 }
 
 /// Builds what `benchmarks` need (incrementally) and returns them in the same order.
-pub fn build(
-    layout: &Layout,
-    benchmarks: &[&Benchmark],
-    quick: bool,
-) -> anyhow::Result<Vec<Built>> {
+pub fn build(layout: &Layout, benchmarks: &[&Benchmark], size: Size) -> anyhow::Result<Vec<Built>> {
     let programs_dir = layout.build.join("programs");
     std::fs::create_dir_all(&programs_dir)
         .with_context(|| format!("failed to create {}", programs_dir.display()))?;
@@ -82,8 +78,7 @@ pub fn build(
         .ok();
     let mut built = Vec::new();
     for bench in benchmarks {
-        let size = if quick { bench.quick } else { bench.full };
-        let mut args: Vec<String> = size.iter().map(|s| s.to_string()).collect();
+        let mut args: Vec<String> = bench.args(size).iter().map(|s| s.to_string()).collect();
         let real = layout.real();
         built.push(match bench.source {
             Source::C => build_c(layout, bench.name, &programs_dir, harness_time, args)?,

@@ -17,10 +17,12 @@ pub fn markdown(r: &Results) -> String {
         "# irjit benchmarks, {} {}, {}\n",
         m.date, m.time, m.hostname
     );
-    let mode = if r.mode == "quick" {
-        "**quick** (small inputs, one run each: proves the harness works; the times mean nothing)"
-    } else {
-        "full"
+    let mode = match r.mode.as_str() {
+        "quick" => {
+            "**quick** (small inputs, one run each: proves the harness works; the times mean nothing)"
+        }
+        "long" => "**long** (four times a full run's work: 1.5-3 s natively)",
+        _ => "full",
     };
     let _ = writeln!(
         md,

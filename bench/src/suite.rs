@@ -29,9 +29,45 @@ pub struct Benchmark {
     pub full: &'static [&'static str],
     /// Arguments of a `--quick` run: about 10-50 ms natively.
     pub quick: &'static [&'static str],
+    /// Arguments of a `--long` run: about 1.5-3 s natively, four times a full run's work
+    /// (SQLite's driver grows faster than its scale, so three times the scale).
+    pub long: &'static [&'static str],
     /// Whether the benchmark counts in the geometric means. Start-up (`hello`) does not: its ratios
     /// measure a fixed cost and would outweigh every throughput benchmark.
     pub in_geomean: bool,
+}
+
+/// Which problem sizes a run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Size {
+    /// [`Benchmark::quick`].
+    Quick,
+    /// [`Benchmark::full`].
+    Full,
+    /// [`Benchmark::long`].
+    Long,
+}
+
+impl Size {
+    /// The name results record (`quick`, `full`, `long`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Size::Quick => "quick",
+            Size::Full => "full",
+            Size::Long => "long",
+        }
+    }
+}
+
+impl Benchmark {
+    /// The program's arguments at `size`.
+    pub fn args(&self, size: Size) -> &'static [&'static str] {
+        match size {
+            Size::Quick => self.quick,
+            Size::Full => self.full,
+            Size::Long => self.long,
+        }
+    }
 }
 
 /// The benchmark set.
@@ -42,6 +78,10 @@ pub struct Benchmark {
 /// bitcode levels stays near 15 minutes. matmul and sieve are the shortest (about 0.4 s): under
 /// the -O0 engines matmul already takes ten times as long.
 ///
+/// Long sizes do four times a full run's work (1.5-3 s natively). A cold JIT run pays for its
+/// compiles once, so a short run measures mostly that cost, and a long one mostly how fast the
+/// code it settles on runs; the two together show both.
+///
 /// All benchmark programs are compiled with `-ffp-contract=off` (see `programs.rs`), so an engine
 /// that targets the host CPU (FMA) prints the same digits as the baseline x86-64 native binary.
 pub const SUITE: &[Benchmark] = &[
@@ -51,6 +91,7 @@ pub const SUITE: &[Benchmark] = &[
         about: "n-body: 5-planet simulation, double arithmetic and sqrt",
         full: &["10000000"],
         quick: &["200000"],
+        long: &["40000000"],
         in_geomean: true,
     },
     Benchmark {
@@ -59,6 +100,7 @@ pub const SUITE: &[Benchmark] = &[
         about: "fannkuch-redux: permutations and array flips (N [ROUNDS])",
         full: &["10", "3"],
         quick: &["9"],
+        long: &["10", "12"],
         in_geomean: true,
     },
     Benchmark {
@@ -67,6 +109,7 @@ pub const SUITE: &[Benchmark] = &[
         about: "spectral-norm: power method, small function called in a hot loop",
         full: &["3200"],
         quick: &["600"],
+        long: &["6400"],
         in_geomean: true,
     },
     Benchmark {
@@ -75,6 +118,7 @@ pub const SUITE: &[Benchmark] = &[
         about: "binary-trees: allocation heavy (malloc/free of tree nodes), recursion",
         full: &["17"],
         quick: &["13"],
+        long: &["19"],
         in_geomean: true,
     },
     Benchmark {
@@ -83,6 +127,7 @@ pub const SUITE: &[Benchmark] = &[
         about: "mandelbrot: N x N bitmap, checksum instead of the PBM",
         full: &["2800"],
         quick: &["600"],
+        long: &["5600"],
         in_geomean: true,
     },
     Benchmark {
@@ -91,6 +136,7 @@ pub const SUITE: &[Benchmark] = &[
         about: "matmul: dense N x N double matrix multiply (i-k-j)",
         full: &["1200"],
         quick: &["400"],
+        long: &["1900"],
         in_geomean: true,
     },
     Benchmark {
@@ -99,6 +145,7 @@ pub const SUITE: &[Benchmark] = &[
         about: "sieve: Eratosthenes over N million bytes, 4 rounds",
         full: &["25"],
         quick: &["2"],
+        long: &["100"],
         in_geomean: true,
     },
     Benchmark {
@@ -107,6 +154,7 @@ pub const SUITE: &[Benchmark] = &[
         about: "hashtable: own open-addressing table, N thousand inserts/lookups/deletes",
         full: &["6000"],
         quick: &["500"],
+        long: &["24000"],
         in_geomean: true,
     },
     Benchmark {
@@ -115,6 +163,7 @@ pub const SUITE: &[Benchmark] = &[
         about: "strparse: generate and parse JSON-like text (N thousand records)",
         full: &["700"],
         quick: &["20"],
+        long: &["2800"],
         in_geomean: true,
     },
     Benchmark {
@@ -123,6 +172,7 @@ pub const SUITE: &[Benchmark] = &[
         about: "loop_in_main: the whole hot loop in main, no calls (only OSR can speed it up)",
         full: &["100"],
         quick: &["3"],
+        long: &["300"],
         in_geomean: true,
     },
     Benchmark {
@@ -131,6 +181,7 @@ pub const SUITE: &[Benchmark] = &[
         about: "Lua 5.4 interpreter running tests/real/lua/workload.lua (exits with status 3)",
         full: &["5"],
         quick: &["1"],
+        long: &["20"],
         in_geomean: true,
     },
     Benchmark {
@@ -139,6 +190,7 @@ pub const SUITE: &[Benchmark] = &[
         about: "SQLite: in-memory inserts, indexed queries, joins (tests/real/sqlite/driver.c)",
         full: &["7"],
         quick: &["1"],
+        long: &["21"],
         in_geomean: true,
     },
     Benchmark {
@@ -148,6 +200,7 @@ pub const SUITE: &[Benchmark] = &[
                 (start-up: what laziness saves; not in the geometric means)",
         full: &["query"],
         quick: &["query"],
+        long: &["query"],
         in_geomean: false,
     },
     Benchmark {
@@ -156,6 +209,7 @@ pub const SUITE: &[Benchmark] = &[
         about: "hello world: start-up cost only (not in the geometric means)",
         full: &[],
         quick: &[],
+        long: &[],
         in_geomean: false,
     },
 ];
@@ -188,5 +242,26 @@ impl fmt::Display for Level {
             Level::O0 => "O0",
             Level::O2 => "O2",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_size_is_given() {
+        for b in SUITE {
+            assert_eq!(b.args(Size::Quick), b.quick, "{}", b.name);
+            assert_eq!(b.args(Size::Full), b.full, "{}", b.name);
+            assert_eq!(b.args(Size::Long), b.long, "{}", b.name);
+            // A long run of a throughput benchmark is a bigger problem than a full one (the
+            // one-query workload is a fixed program; hello takes no size).
+            if b.in_geomean {
+                assert_ne!(b.long, b.full, "{}", b.name);
+                assert_eq!(b.long.len(), b.full.len(), "{}", b.name);
+            }
+        }
+        assert_eq!(Size::Long.name(), "long");
     }
 }
