@@ -143,12 +143,18 @@ pub const ENGINES: &[EngineSpec] = &[
     EngineSpec {
         name: "irjit-tier0-counters",
         runner: Runner::Irjit,
-        options: &["--tier=adaptive", "--lazy=on", "--tier-threshold=4294967295"],
-        requires: &["--tier", "--tier-threshold"],
+        options: &[
+            "--tier=adaptive",
+            "--lazy=on",
+            "--tier-threshold=never",
+            "--interp-calls=0",
+        ],
+        requires: &["--tier", "--tier-threshold", "--interp-calls"],
         if_supported: &[("--no-cache", "--no-cache")],
         cache: Cache::None,
-        about: "irjit, tier-0 code with its counters and OSR checks, but a threshold nothing \
-                reaches: what counting costs",
+        about: "irjit, tier-0 code with its counters and OSR checks, nothing recompiled (no \
+                poller or compile thread) and no interpreter: irjit-tier0 plus counting, what \
+                counting costs",
     },
     EngineSpec {
         name: "irjit-cache-cold",

@@ -125,7 +125,7 @@ fn counter_overhead(md: &mut String, r: &Results, level: Level, engines: &[&Engi
         md,
         "\n## Counter overhead, -{level} bitcode\n\nMedian seconds of tier-0 code without counters \
          (`irjit-tier0`) and with them (`irjit-tier0-counters`: entry and loop counters, OSR \
-         checks, nothing ever hot), and their ratio.\n\n| benchmark | tier 0 | tier 0 + counters | \
+         checks, nothing ever recompiled, no thread started, no interpreter), and their ratio.\n\n| benchmark | tier 0 | tier 0 + counters | \
          overhead |\n|---|---:|---:|---:|"
     );
     let mut ratios = Vec::new();

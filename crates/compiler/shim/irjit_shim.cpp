@@ -754,8 +754,10 @@ bool derivedLive(const Value *AI, const DenseMap<const Value *, unsigned> &Live)
 //     if (count < 0) goto check                              ; its top bit set
 //     goto header
 //   check:
-//     if (record.continuation == null) goto header           ; 2^31 iterations
-//     return record.continuation(live values...)             ; header phis: the latch's values
+//     if (record.continuation != null)
+//       return record.continuation(live values...)           ; header phis: the latch's values
+//     record.count &= 0x7fffffff                             ; 2^31 iterations: start again
+//     goto header
 //
 // with `record = &__irjit_osr_sites[Index]`, `{ ptr continuation, i32 count, i32 unit }` (the
 // symbol is the unit's first record). `Params` are the continuation's parameters (see
@@ -763,7 +765,10 @@ bool derivedLive(const Value *AI, const DenseMap<const Value *, unsigned> &Live)
 // sites' continuations compiled, stores their address, and then sets the top bit of the count
 // (again, should an increment of tier-0 code undo it). So an iteration costs a load, an add, a
 // store and a branch not taken: the continuation is looked at only when the bit says it is
-// there. On the back edge rather than at the top of the header, nothing is counted when a loop is
+// there. A loop that runs 2^31 times with no continuation (none wanted, or none possible) sets
+// the bit by itself; its count starts again from 0 then, so that it takes the check once, not at
+// every further iteration (the poller reads counts modulo 2^31, and sets the bit again should
+// that store undo it just after the runtime installed a continuation). On the back edge rather than at the top of the header, nothing is counted when a loop is
 // entered or left, and no block is split on the common path of a latch that ends in `br header`
 // (-O0 code would spill the values that cross a new block boundary); a latch with another
 // terminator (`br %c, header, exit` of a rotated loop, as in optimized IR) gets a block of its
@@ -806,16 +811,25 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
     }
     BasicBlock *Check = BasicBlock::Create(C, H->getName() + ".osr.check", &F);
     BasicBlock *Transfer = BasicBlock::Create(C, H->getName() + ".osr", &F);
+    BasicBlock *Restart = BasicBlock::Create(C, H->getName() + ".osr.restart", &F);
     for (PHINode &P : H->phis())
-      P.addIncoming(P.getIncomingValueForBlock(Latch), Check);
+      P.addIncoming(P.getIncomingValueForBlock(Latch), Restart);
     IRBuilder<> IRB(Br);
     Value *Count = IRB.CreateAdd(IRB.CreateLoad(I32, CountP), ConstantInt::get(I32, 1));
     IRB.CreateStore(Count, CountP);
+    // `count >= 0` to the header, so that -O0 code takes one jump a usual iteration (`jge header`)
+    // rather than two (`jl check; jmp header`): the check block is not the latch's next block.
     IRB.CreateCondBr(IRB.CreateICmpSLT(Count, ConstantInt::get(I32, 0)), Check, H);
     Br->eraseFromParent();
     IRBuilder<> CB(Check);
     Value *Target = CB.CreateLoad(Ptr, SlotP);
-    CB.CreateCondBr(CB.CreateICmpNE(Target, ConstantPointerNull::get(Ptr)), Transfer, H);
+    CB.CreateCondBr(CB.CreateICmpNE(Target, ConstantPointerNull::get(Ptr)), Transfer, Restart);
+    IRBuilder<> RB(Restart);
+    // The count loaded again, not the latch's: a value used in another block would be spilled
+    // to the stack on every iteration by -O0 code generation.
+    RB.CreateStore(RB.CreateAnd(RB.CreateLoad(I32, CountP), ConstantInt::get(I32, 0x7fffffff)),
+                   CountP);
+    RB.CreateBr(H);
     IRBuilder<> TB(Transfer);
     CallInst *Call = TB.CreateCall(ContTy, Target, Args);
     // FastISel computes every argument before it stores those passed on the stack, and with more

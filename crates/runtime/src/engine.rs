@@ -886,6 +886,9 @@ impl Engine {
     /// profile says get hot whose tier-2 code the cache does not hold yet (the others start at
     /// tier 2 on their first call).
     pub fn profile_hot_set(&self) -> Vec<UnitId> {
+        if self.options.tiers.threshold == crate::tiers::NEVER {
+            return Vec::new();
+        }
         (0..self.units.len() as u32)
             .map(UnitId)
             .filter(|&u| self.units[u.index()].hot && self.cached_tier2(u).is_none())

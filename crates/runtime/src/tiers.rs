@@ -52,7 +52,7 @@ pub type CompilerFactory =
 pub struct TierOptions {
     /// Which tiers run.
     pub mode: TierMode,
-    /// Entries plus loop iterations that make a function hot.
+    /// Entries plus loop iterations that make a function hot ([`NEVER`]: none).
     pub threshold: u32,
     /// Background tier-2 compile threads; `None`: one less than the cores, at least one
     /// (counted only when the threads start, as reading the CPU quota takes a few system calls).
@@ -124,6 +124,11 @@ pub fn tier2_request(level: OptLevel) -> CompileRequest {
 
 /// Entries plus loop iterations before a function is recompiled at tier 2.
 pub const DEFAULT_THRESHOLD: u32 = 2000;
+
+/// The threshold that nothing reaches (`--tier-threshold=never`): tier-0 code counts as in
+/// adaptive mode, but nothing is recompiled, not even a profile's hot set, so no poller or
+/// compile thread starts. What counting costs, measured against [`TierMode::Tier0`].
+pub const NEVER: u32 = u32::MAX;
 
 /// Calls of a loop-free function that run in the interpreter before it is compiled. SQLite's
 /// one-query workload calls 845 of its 2625 functions; 237 of them have loops, and of the others
@@ -434,7 +439,9 @@ static POLLER_STARTED: AtomicBool = AtomicBool::new(false);
 /// rewards (its `malloc` takes no locks then: binarytrees warm, 914 ms with the poller, 776 ms
 /// without).
 pub(crate) fn arm_poller(counters: Counters) {
-    let _ = POLLER_COUNTERS.set(counters);
+    if counters.threshold != NEVER {
+        let _ = POLLER_COUNTERS.set(counters);
+    }
 }
 
 /// Starts the poller if the program has counters and it does not run yet.
@@ -489,7 +496,9 @@ fn start_poller(counters: Counters) {
                     };
                     *heat += u64::from(count);
                     let (start_count, start_entries) = &mut stretch[site as usize];
-                    let iterations = count.saturating_sub(*start_count);
+                    // Modulo 2^31: a count that reaches the ready bit with no continuation in
+                    // its slot starts again from 0 (see the compiler's `instrumentOsrSite`).
+                    let iterations = count.wrapping_sub(*start_count) & !OSR_READY;
                     if iterations < osr.threshold {
                         continue;
                     }

@@ -54,8 +54,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "0|2|adaptive", default_value = "adaptive", value_parser = parse_tier)]
     tier: TierMode,
 
-    /// Entries plus loop iterations that make a function hot (adaptive mode).
-    #[arg(long, value_name = "N", default_value_t = irjit_runtime::tiers::DEFAULT_THRESHOLD)]
+    /// Entries plus loop iterations that make a function hot (adaptive mode); never: tier-0
+    /// code with its counters, and nothing recompiled (what counting costs).
+    #[arg(long, value_name = "N|never", value_parser = parse_threshold,
+          default_value_t = irjit_runtime::tiers::DEFAULT_THRESHOLD)]
     tier_threshold: u32,
 
     /// No on-stack replacement: a hot loop in a call that started in tier 0 stays there (adaptive
@@ -173,6 +175,16 @@ fn parse_tier(s: &str) -> Result<TierMode, String> {
         "2" => Ok(TierMode::Tier2),
         "adaptive" => Ok(TierMode::Adaptive),
         _ => Err(format!("'{s}' is not a tier (0, 2, adaptive)")),
+    }
+}
+
+fn parse_threshold(s: &str) -> Result<u32, String> {
+    match s {
+        "never" => Ok(irjit_runtime::tiers::NEVER),
+        // u32::MAX is `never` too: a count no counter reaches.
+        _ => s
+            .parse::<u32>()
+            .map_err(|_| format!("'{s}' is not a threshold (a count, or never)")),
     }
 }
 

@@ -333,6 +333,62 @@ int main(void) {
     Ok(())
 }
 
+/// `--tier-threshold=never`: tier-0 code with its counters and loop sites, and nothing else; no
+/// function moves to tier 2, no continuation is built, and the program stays the only thread
+/// (no poller, no compile thread), as under `--tier=0`. Adaptive mode at the default threshold
+/// tiers the same program up. (What the benchmark harness measures counting with.)
+fn threshold_never_counts_without_threads() -> Result<(), Failed> {
+    let bc = compile(
+        "threshold_never",
+        r#"#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+static int work(int x) { return x * 3 + 1; }
+static int threads(void) {
+  char line[256];
+  int n = 0;
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  while (fgets(line, sizeof line, f))
+    if (!strncmp(line, "Threads:", 8)) n = atoi(line + 8);
+  fclose(f);
+  return n;
+}
+int main(void) {
+  long sink = 0;
+  for (int i = 0; i < 20000000; i++) sink += work(i);
+  printf("%ld threads=%d\n", sink, threads());
+  return 0;
+}
+"#,
+    )?;
+    let never = irjit(&[
+        "run",
+        "--no-cache",
+        "--stats",
+        "--tier-threshold=never",
+        &bc,
+    ])?;
+    let adaptive = irjit(&["run", "--no-cache", "--stats", &bc])?;
+    let stats = |out: &Outcome| String::from_utf8_lossy(&out.stderr).into_owned();
+    let want_out = "599999990000000 threads=1\n";
+    let never_stats = stats(&never);
+    if String::from_utf8_lossy(&never.stdout) != want_out
+        || !never_stats.contains("0 moved to tier 2 in the background (0 compiles")
+        || !never_stats.contains("0 continuations")
+        || never_stats.contains("OSR: 0 loop sites")
+    {
+        return Err(format!("--tier-threshold=never: {never:?}\n{never_stats}").into());
+    }
+    let adaptive_stats = stats(&adaptive);
+    if !String::from_utf8_lossy(&adaptive.stdout).starts_with("599999990000000 threads=")
+        || adaptive_stats.contains("0 moved to tier 2 in the background (0 compiles")
+    {
+        return Err(format!("adaptive: {adaptive:?}\n{adaptive_stats}").into());
+    }
+    Ok(())
+}
+
 fn libc_sigsegv() -> i32 {
     11
 }
@@ -359,6 +415,10 @@ pub fn trials() -> Vec<Trial> {
         t("dlopen_library", dlopen_library),
         t("verbose_logs", verbose_logs),
         t("threads_and_cores", threads_and_cores),
+        t(
+            "threshold_never_counts_without_threads",
+            threshold_never_counts_without_threads,
+        ),
         t(
             "crash_report_names_the_function",
             crash_report_names_the_function,
