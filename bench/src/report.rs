@@ -125,8 +125,8 @@ fn counter_overhead(md: &mut String, r: &Results, level: Level, engines: &[&Engi
         md,
         "\n## Counter overhead, -{level} bitcode\n\nMedian seconds of tier-0 code without counters \
          (`irjit-tier0`) and with them (`irjit-tier0-counters`: entry and loop counters, OSR \
-         checks, nothing ever recompiled, no thread started, no interpreter), and their ratio.\n\n| benchmark | tier 0 | tier 0 + counters | \
-         overhead |\n|---|---:|---:|---:|"
+         checks, nothing ever recompiled, no thread started, no interpreter), and their \
+         ratio.\n\n| benchmark | tier 0 | tier 0 + counters | overhead |\n|---|---:|---:|---:|"
     );
     let mut ratios = Vec::new();
     for b in r.benchmarks.iter().filter(|b| b.in_geomean) {

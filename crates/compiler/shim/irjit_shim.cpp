@@ -768,11 +768,14 @@ bool derivedLive(const Value *AI, const DenseMap<const Value *, unsigned> &Live)
 // there. A loop that runs 2^31 times with no continuation (none wanted, or none possible) sets
 // the bit by itself; its count starts again from 0 then, so that it takes the check once, not at
 // every further iteration (the poller reads counts modulo 2^31, and sets the bit again should
-// that store undo it just after the runtime installed a continuation). On the back edge rather than at the top of the header, nothing is counted when a loop is
+// that store undo it just after the runtime installed a continuation).
+//
+// On the back edge rather than at the top of the header, nothing is counted when a loop is
 // entered or left, and no block is split on the common path of a latch that ends in `br header`
 // (-O0 code would spill the values that cross a new block boundary); a latch with another
 // terminator (`br %c, header, exit` of a rotated loop, as in optimized IR) gets a block of its
-// own on its back edge.
+// own on its back edge. The branch stays `jl check; jmp header`: inverted (`jge header`, one
+// jump taken an iteration instead of two) sieve's tier-0 loop ran slower, 0.61 s against 0.55 s.
 //
 // Plain IR, not an asm goto (`addl $1, count; js check`): FastISel leaves a block that ends in an
 // asm goto to SelectionDAG, and LLVM looks up each of the asm's constraints in every register
@@ -817,8 +820,6 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
     IRBuilder<> IRB(Br);
     Value *Count = IRB.CreateAdd(IRB.CreateLoad(I32, CountP), ConstantInt::get(I32, 1));
     IRB.CreateStore(Count, CountP);
-    // `count >= 0` to the header, so that -O0 code takes one jump a usual iteration (`jge header`)
-    // rather than two (`jl check; jmp header`): the check block is not the latch's next block.
     IRB.CreateCondBr(IRB.CreateICmpSLT(Count, ConstantInt::get(I32, 0)), Check, H);
     Br->eraseFromParent();
     IRBuilder<> CB(Check);
