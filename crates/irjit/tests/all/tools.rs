@@ -335,8 +335,8 @@ int main(void) {
 
 /// `--tier-threshold=never`: tier-0 code with its counters and loop sites, and nothing else; no
 /// function moves to tier 2, no continuation is built, and the program stays the only thread
-/// (no poller, no compile thread), as under `--tier=0`. Adaptive mode at the default threshold
-/// tiers the same program up. (What the benchmark harness measures counting with.)
+/// (no poller, no compile thread), as under `--tier=0`; adaptive mode at the default threshold
+/// starts its poller for the same program. (What the benchmark harness measures counting with.)
 fn threshold_never_counts_without_threads() -> Result<(), Failed> {
     let bc = compile(
         "threshold_never",
@@ -380,11 +380,15 @@ int main(void) {
     {
         return Err(format!("--tier-threshold=never: {never:?}\n{never_stats}").into());
     }
-    let adaptive_stats = stats(&adaptive);
-    if !String::from_utf8_lossy(&adaptive.stdout).starts_with("599999990000000 threads=")
-        || adaptive_stats.contains("0 moved to tier 2 in the background (0 compiles")
-    {
-        return Err(format!("adaptive: {adaptive:?}\n{adaptive_stats}").into());
+    // Adaptive mode starts its poller with the first function linked at tier 0 (whether a
+    // tier-2 compile also finishes before the program does depends on the machine's load).
+    let adaptive_stdout = String::from_utf8_lossy(&adaptive.stdout);
+    let threads = adaptive_stdout
+        .trim_end()
+        .strip_prefix("599999990000000 threads=")
+        .and_then(|n| n.parse::<u32>().ok());
+    if !threads.is_some_and(|n| n >= 2) {
+        return Err(format!("adaptive: {adaptive:?}\n{}", stats(&adaptive)).into());
     }
     Ok(())
 }
