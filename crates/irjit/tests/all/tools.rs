@@ -387,10 +387,10 @@ int main(void) {
         .trim_end()
         .strip_prefix("599999990000000 threads=")
         .and_then(|n| n.parse::<u32>().ok());
-    if !threads.is_some_and(|n| n >= 2) {
-        return Err(format!("adaptive: {adaptive:?}\n{}", stats(&adaptive)).into());
+    match threads {
+        Some(n) if n >= 2 => Ok(()),
+        _ => Err(format!("adaptive: {adaptive:?}\n{}", stats(&adaptive)).into()),
     }
-    Ok(())
 }
 
 fn libc_sigsegv() -> i32 {
