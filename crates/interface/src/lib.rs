@@ -543,6 +543,17 @@ pub trait UnitCompiler: Send {
         request: &CompileRequest,
     ) -> Result<CompiledUnit, CompileError>;
 
+    /// Compiles one unit that may never be used (compiled ahead of a first call that may not
+    /// come): as [`UnitCompiler::compile`], but a compiler that keeps what it compiles (a code
+    /// cache) leaves that to whoever uses the object.
+    fn compile_ahead(
+        &mut self,
+        unit: UnitId,
+        request: &CompileRequest,
+    ) -> Result<CompiledUnit, CompileError> {
+        self.compile(unit, request)
+    }
+
     /// From now on, look compiled objects up in `store` before generating code (and report
     /// each object's key). A compiler that computes no keys ignores this.
     fn set_store(&mut self, store: Option<Arc<dyn ObjectStore>>) {

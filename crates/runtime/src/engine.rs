@@ -86,6 +86,12 @@ pub struct EngineStats {
     pub osr_continuations: u64,
     /// Continuation compiles that also gave their function's tier-2 entry.
     pub osr_with_function: u64,
+    /// Functions a background thread compiled at tier 0 ahead of their first call.
+    pub ahead_compiled: usize,
+    /// Functions whose first call used code compiled ahead.
+    pub ahead_used: usize,
+    /// Background time spent compiling ahead.
+    pub ahead_time: Duration,
     /// Functions translated to bytecode for the interpreter tier.
     pub functions_translated: usize,
     /// Functions whose first calls ran in the interpreter.
@@ -174,6 +180,11 @@ pub struct Engine {
     retired: Vec<Retired>,
     /// When the last reclamation round ran.
     last_round: Option<Instant>,
+    /// Compiling ahead is on (see [`crate::ahead`]).
+    ahead_on: bool,
+    /// Functions found by first calls' links for compiling ahead, queued once the engine's lock
+    /// is released ([`Engine::take_ahead_found`]).
+    ahead_found: Vec<UnitId>,
     stats: EngineStats,
 }
 
@@ -333,6 +344,24 @@ impl Engine {
         if adaptive && options.tiers.reclaim {
             crate::reclaim::install();
         }
+        // Compiling ahead uses a second core's spare time: with one core it would take the
+        // program's. A threshold nothing reaches asks for no background thread at all.
+        let ahead_on = adaptive
+            && options.lazy
+            && options.tiers.compile_ahead
+            && options.tiers.factory.is_some()
+            && options.tiers.threshold != crate::tiers::NEVER
+            && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
+        if ahead_on {
+            let functions = layout
+                .units
+                .iter()
+                .filter(|u| stubs.stub(u.id).is_some())
+                .map(|u| (u.name.clone(), u.id))
+                .collect();
+            let hot: Vec<UnitId> = options.cache.iter().flat_map(|s| s.hot_units()).collect();
+            crate::ahead::install(functions, unit_count, hot.into_iter(), osr.is_some());
+        }
         let mut units = vec![initial; unit_count];
         if adaptive {
             for unit in options.cache.iter().flat_map(|s| s.hot_units()) {
@@ -346,6 +375,8 @@ impl Engine {
             continuations: vec![Vec::new(); unit_count],
             retired: Vec::new(),
             last_round: None,
+            ahead_on,
+            ahead_found: Vec::new(),
             units,
             compiler,
             linker,
@@ -524,9 +555,19 @@ impl Engine {
         match irjit_interface::abi::decode::<Translation>(&compiled.object) {
             Ok(Translation::Function(function)) => {
                 let linker = &mut self.linker;
-                match Loaded::new(function, &mut |symbol| linker.resolve(symbol)) {
+                let mut symbols = Vec::new();
+                let loaded = Loaded::new(function, &mut |symbol| {
+                    symbols.push(symbol.to_string());
+                    linker.resolve(symbol)
+                });
+                match loaded {
                     Ok(loaded) => {
                         tracing::debug!(function = name, "interpreting its first calls");
+                        if self.ahead_on && !compiled.from_store {
+                            // What it calls is compiled ahead while the interpreter runs it.
+                            let found = crate::ahead::first_call_linked(&symbols);
+                            self.ahead_found.extend(found);
+                        }
                         Some(loaded)
                     }
                     Err(e) => {
@@ -547,9 +588,15 @@ impl Engine {
     }
 
     fn compile(&mut self, unit: UnitId) -> Result<CompiledUnit, RuntimeError> {
-        let request = self.first_request(unit);
-        let compiled = self.compiler.compile(unit, &request)?;
-        self.stats.compile_time += compiled.compile_time;
+        let (request, compiled) = match self.take_ahead(unit) {
+            Some(ready) => ready,
+            None => {
+                let request = self.first_request(unit);
+                let compiled = self.compiler.compile(unit, &request)?;
+                self.stats.compile_time += compiled.compile_time;
+                (request, compiled)
+            }
+        };
         self.stats.units_compiled += 1;
         if self.stubs.stub(unit).is_some() {
             self.stats.functions_compiled += 1;
@@ -1008,6 +1055,41 @@ impl Engine {
         }
     }
 
+    /// Functions found for compiling ahead since the last call, for the caller to queue once it
+    /// has released the engine's lock (queueing may start the background threads, which take it).
+    pub fn take_ahead_found(&mut self) -> Vec<UnitId> {
+        std::mem::take(&mut self.ahead_found)
+    }
+
+    /// The object compiled ahead for `unit`, if there is one and it still fits: its OSR sites
+    /// must fit in the records left now.
+    fn take_ahead(&mut self, unit: UnitId) -> Option<(CompileRequest, CompiledUnit)> {
+        if !self.ahead_on {
+            return None;
+        }
+        let (request, compiled) = crate::ahead::take(unit)?;
+        let now = self.first_request(unit);
+        let left = self.osr.as_ref().map_or(0, |osr| {
+            OSR_SITES_MAX.saturating_sub(osr.sites.len() as u32)
+        });
+        let fits = match request.osr {
+            Osr::Sites { .. } => compiled.osr_sites <= left,
+            _ => true,
+        };
+        let same = now.level == request.level
+            && now.counters == request.counters
+            && matches!(now.osr, Osr::Sites { .. }) == matches!(request.osr, Osr::Sites { .. });
+        if !(fits && same) {
+            return None;
+        }
+        self.stats.ahead_used += 1;
+        if let Some(session) = &self.options.cache {
+            let defines = self.layout().units[unit.index()].defines.len();
+            session.keep(&request, defines, &compiled);
+        }
+        Some((request, compiled))
+    }
+
     /// Compiles `wanted` plus every not-yet-linked unit their objects need that has no stub to
     /// stand in for it (data living in a function's unit), and links them as one batch.
     fn link_units(&mut self, wanted: Vec<UnitId>) -> Result<(), RuntimeError> {
@@ -1024,7 +1106,17 @@ impl Engine {
                 bytes: &compiled.object,
                 locals: &[],
             };
-            for name in Linker::undefined_symbols(&input)? {
+            // Functions that tier-0 code compiled for a first call refers to are likely called
+            // soon: compile them ahead (not for objects from the cache, which a warm run takes
+            // without starting any thread).
+            let find_ahead =
+                self.ahead_on && compiled.level == OptLevel::O0 && !compiled.from_store;
+            let undefined = Linker::undefined_symbols(&input)?;
+            if find_ahead {
+                let found = crate::ahead::first_call_linked(&undefined);
+                self.ahead_found.extend(found);
+            }
+            for name in undefined {
                 if self.linker.lookup(&name).is_some() {
                     continue;
                 }
@@ -1115,6 +1207,7 @@ impl Engine {
             .iter()
             .find(|f| Some(f.addr) == body)
             .map_or(0, |f| f.size);
+        crate::ahead::linked(unit);
         let state = &mut self.units[unit.index()];
         state.linked = true;
         state.body = body;
@@ -1234,7 +1327,10 @@ impl Engine {
         let functions_only_interpreted = (0..self.units.len())
             .filter(|&i| !self.units[i].linked && crate::lazy::was_interpreted(UnitId(i as u32)))
             .count();
+        let (ahead_compiled, ahead_time) = crate::ahead::stats();
         EngineStats {
+            ahead_compiled: ahead_compiled as usize,
+            ahead_time,
             functions_interpreted,
             functions_only_interpreted,
             interpreted_calls,

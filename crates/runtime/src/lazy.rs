@@ -273,18 +273,19 @@ fn compile(unit: UnitId) -> Result<u64, String> {
         return Err("no program is running".to_string());
     };
     let mut engine = engine.lock();
-    let _span = tracing::debug_span!("first call", function = engine.unit_name(unit)).entered();
+    let name = engine.unit_name(unit).to_string();
+    let _span = tracing::debug_span!("first call", function = name).entered();
     // The caller continues through the stub, not at the body: a body address kept in `results`
     // could outlive the code once a newer version supersedes it.
-    match engine.ensure_unit(unit).map(|_| engine.stub(unit)) {
+    let linked = engine.ensure_unit(unit).map(|_| engine.stub(unit));
+    let ahead = engine.take_ahead_found();
+    drop(engine);
+    crate::tiers::compile_ahead(ahead);
+    match linked {
         Ok(Some(stub)) => Ok(stub),
-        Ok(None) => Err(format!(
-            "unit '{}' has no entry stub",
-            engine.unit_name(unit)
-        )),
+        Ok(None) => Err(format!("unit '{name}' has no entry stub")),
         Err(e) => Err(format!(
-            "failed to compile function '{}' on its first call: {e}",
-            engine.unit_name(unit)
+            "failed to compile function '{name}' on its first call: {e}"
         )),
     }
 }
@@ -460,6 +461,7 @@ extern "C" fn after_fork_child() {
     }
     let service: &'static Service = Box::leak(Box::default());
     SERVICE.store(service as *const Service as *mut Service, Ordering::Release);
+    crate::ahead::reset_after_fork();
     // (Also starts the child's poller, if the parent had one.)
     crate::tiers::reset_after_fork();
     crate::gate::reset_after_fork();
@@ -633,7 +635,18 @@ fn translate(unit: UnitId, slot: &InterpUnit) -> bool {
         }
         None => slot.state.store(NEVER, Ordering::Release),
     }
+    let ahead = engine.take_ahead_found();
+    drop(engine);
+    crate::tiers::compile_ahead(ahead);
     true
+}
+
+/// `unit` has code compiled ahead: its next call compiles (links that code) instead of running
+/// in the interpreter.
+pub(crate) fn compiled_ahead(unit: UnitId) {
+    if let Some(slot) = interp_tier().and_then(|tier| tier.units.get(unit.index())) {
+        slot.state.store(NEVER, Ordering::Release);
+    }
 }
 
 /// What the interpreter tier did: functions that ran in it, and the calls it ran.

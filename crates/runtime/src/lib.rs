@@ -6,6 +6,7 @@
 
 #![deny(missing_docs)]
 
+mod ahead;
 pub mod bundle;
 pub mod cache;
 pub mod compiler_lib;

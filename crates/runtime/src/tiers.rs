@@ -27,7 +27,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use irjit_interface::{CompileError, CompileRequest, OptLevel, Osr, UnitCompiler, UnitId};
 use parking_lot::{Condvar, Mutex};
@@ -66,6 +66,10 @@ pub struct TierOptions {
     /// Calls of a loop-free function that run in the bytecode interpreter before it is compiled
     /// (adaptive, lazy mode; 0: none, `u32::MAX`: every call, a test mode).
     pub interp_calls: u32,
+    /// Compile ahead: while the background threads have no tier-2 work, they compile at tier 0
+    /// the functions that code compiled on first calls refers to, before their own first calls
+    /// (adaptive, lazy mode, with two cores or more; `--compile-ahead`).
+    pub compile_ahead: bool,
     /// Makes the background threads' compilers (required for [`TierMode::Adaptive`]).
     pub factory: Option<CompilerFactory>,
 }
@@ -80,6 +84,7 @@ impl std::fmt::Debug for TierOptions {
             .field("osr", &self.osr)
             .field("reclaim", &self.reclaim)
             .field("interp_calls", &self.interp_calls)
+            .field("compile_ahead", &self.compile_ahead)
             .finish_non_exhaustive()
     }
 }
@@ -94,6 +99,7 @@ impl Default for TierOptions {
             osr: true,
             reclaim: true,
             interp_calls: 0,
+            compile_ahead: false,
             factory: None,
         }
     }
@@ -228,6 +234,11 @@ impl OsrTable {
     pub fn publish(used: u32) {
         OSR_SITES_USED.store(used, Ordering::Release);
     }
+
+    /// Records handed out so far (as last published).
+    pub(crate) fn used() -> u32 {
+        OSR_SITES_USED.load(Ordering::Acquire)
+    }
 }
 
 /// The queue of hot functions, behind a pointer so that a forked child starts a fresh one (its
@@ -244,6 +255,8 @@ enum Job {
     TierUp(UnitId),
     /// Build the continuation of a hot loop site, queued at that instant.
     Osr(u32, Instant),
+    /// Compile a function at tier 0 before its first call (see [`compile_ahead`]).
+    Ahead(UnitId),
 }
 
 /// The jobs: hot loop sites and hot functions in two lines, served in turn.
@@ -266,6 +279,9 @@ struct QueueState {
     functions: Vec<QueuedFunction>,
     /// Functions queued so far (the first-come order among equally hot ones).
     queued: u64,
+    /// Functions to compile ahead, the latest found first; taken only when both other lines
+    /// are empty.
+    ahead: Vec<UnitId>,
     /// The line the last job came from was `loops`.
     last_was_loop: bool,
     started: bool,
@@ -322,11 +338,15 @@ impl QueueState {
             self.loops
                 .pop_front()
                 .or_else(|| function(&mut self.functions))
-        }?;
+        };
+        let Some(job) = job else {
+            return self.ahead.pop().map(Job::Ahead);
+        };
         self.last_was_loop = matches!(job, Job::Osr(..));
         Some(job)
     }
 
+    /// No tier-2 work waits (compiling ahead is spare-time work).
     fn is_empty(&self) -> bool {
         self.loops.is_empty() && self.functions.is_empty()
     }
@@ -640,6 +660,15 @@ pub(crate) fn notify_hot(unit: u32, heat: u64) {
     });
 }
 
+/// Queues functions to compile ahead at tier 0 (see [`TierOptions::compile_ahead`]). Functions
+/// found later are served first: the code that refers to them has just been linked and runs now.
+pub(crate) fn compile_ahead(units: Vec<UnitId>) {
+    if units.is_empty() {
+        return;
+    }
+    push(|q| q.ahead.extend(units.into_iter().rev()));
+}
+
 /// Adds a job to the queue (with `add`) and wakes a compile thread, starting them first.
 fn push(add: impl FnOnce(&mut QueueState)) {
     let q = queue();
@@ -711,11 +740,12 @@ fn tier2_thread(factory: CompilerFactory) {
         let claimed = match job {
             Job::TierUp(unit) => engine.lock().begin_tier_up(unit).map(|r| (unit, r)),
             Job::Osr(site, queued) => engine.lock().begin_osr(site, queued),
+            Job::Ahead(unit) => crate::ahead::begin(unit).map(|r| (unit, r)),
         };
         let Some((unit, request)) = claimed else {
             continue;
         };
-        if tracing::enabled!(tracing::Level::DEBUG) {
+        if tracing::enabled!(tracing::Level::DEBUG) && !matches!(job, Job::Ahead(_)) {
             let name = engine.lock().unit_name(unit).to_string();
             tracing::debug!(unit = %name, osr = matches!(job, Job::Osr(..)), "tier-2 compile begins");
         }
@@ -728,17 +758,28 @@ fn tier2_thread(factory: CompilerFactory) {
                     match job {
                         Job::TierUp(unit) => engine.abandon_tier_up(unit),
                         Job::Osr(site, _) => engine.abandon_osr(site),
+                        Job::Ahead(_) => {
+                            // Releases the first call that may be waiting for it.
+                            crate::ahead::finish(unit, request, None, Duration::ZERO);
+                        }
                     }
                     return;
                 }
             }
         }
         let start = Instant::now();
-        let result = compiler
-            .as_mut()
-            .expect("made above")
-            .compile(unit, &request);
+        let compiler = compiler.as_mut().expect("made above");
+        let result = match job {
+            Job::Ahead(_) => compiler.compile_ahead(unit, &request),
+            _ => compiler.compile(unit, &request),
+        };
         let elapsed = start.elapsed();
+        if let Job::Ahead(_) = job {
+            // Spare-time work: a failure shows again, and is reported, on the first call.
+            let next = crate::ahead::finish(unit, request, result.ok(), elapsed);
+            compile_ahead(next);
+            continue;
+        }
         let mut engine = engine.lock();
         match (job, result) {
             (Job::TierUp(_), Ok(compiled)) => {
@@ -765,6 +806,7 @@ fn tier2_thread(factory: CompilerFactory) {
                 );
                 engine.abandon_osr(site);
             }
+            (Job::Ahead(_), _) => {} // Handled above.
         }
         // Reclaim in bursts of 64 KiB, and whenever the queue runs dry.
         let idle = q.state.lock().is_empty();
@@ -797,7 +839,7 @@ pub(crate) fn reset_after_fork() {
 
 #[cfg(test)]
 mod tests {
-    use super::{osr_wanted, Job, QueueState, QueuedFunction, RATES};
+    use super::{osr_wanted, Job, QueueState, QueuedFunction, UnitId, RATES};
     use std::sync::atomic::{AtomicU64, Ordering};
 
     #[test]
@@ -829,11 +871,38 @@ mod tests {
         let served: Vec<u32> = std::iter::from_fn(|| q.pop())
             .map(|job| match job {
                 Job::TierUp(unit) => unit.0,
-                Job::Osr(..) => unreachable!("no loop was queued"),
+                Job::Osr(..) | Job::Ahead(_) => unreachable!("only functions were queued"),
             })
             .collect();
         // The profile's first; then fastest growing, first come among equals; next run's last.
         assert_eq!(served, [6, 2, 4, 3, 1, 5]);
+    }
+
+    #[test]
+    fn compiling_ahead_waits_for_tier_2_work() {
+        let mut q = QueueState::default();
+        // Found by two first calls: 10 and 11, then 20 (see `compile_ahead`).
+        q.ahead.extend([11, 10].map(UnitId));
+        q.loops.push_back(Job::Osr(7, std::time::Instant::now()));
+        q.functions.push(QueuedFunction {
+            unit: 3,
+            heat: 2000,
+            order: 0,
+        });
+        q.ahead.push(UnitId(20));
+        let served: Vec<String> = std::iter::from_fn(|| q.pop())
+            .map(|job| match job {
+                Job::TierUp(unit) => format!("tier-up {}", unit.0),
+                Job::Osr(site, _) => format!("osr {site}"),
+                Job::Ahead(unit) => format!("ahead {}", unit.0),
+            })
+            .collect();
+        // Tier-2 work first, however late it came; then the latest found first.
+        assert_eq!(
+            served,
+            ["osr 7", "tier-up 3", "ahead 20", "ahead 10", "ahead 11"]
+        );
+        assert!(q.is_empty());
     }
 
     #[test]

@@ -79,6 +79,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     compile_threads: Option<usize>,
 
+    /// While they have no tier-2 work, the background threads compile at tier 0 the functions
+    /// that code compiled on first calls refers to, before their first calls (adaptive mode,
+    /// two cores or more).
+    #[arg(long, value_name = "on|off", default_value = "on", value_parser = parse_switch,
+          action = clap::ArgAction::Set)]
+    compile_ahead: bool,
+
     /// Write /tmp/perf-PID.map so `perf report` can name JIT'd functions.
     #[arg(long)]
     perf_map: bool,
@@ -159,6 +166,7 @@ impl RunArgs {
             interp_calls: irjit_runtime::tiers::DEFAULT_INTERP_CALLS,
             keep_superseded: false,
             compile_threads: None,
+            compile_ahead: true,
             perf_map: false,
             crash_report: "auto".to_string(),
             stats,
@@ -316,6 +324,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         } else {
             args.interp_calls
         },
+        compile_ahead: args.compile_ahead,
         factory: Some(factory),
     };
     let mut engine = Engine::new(
@@ -444,6 +453,13 @@ fn print_stats(
         s.functions_interpreted,
         s.functions_only_interpreted,
         s.interpreted_calls
+    );
+    eprintln!(
+        "irjit: stats: compiled ahead: {} functions ({:.3} ms in the background), {} of them then \
+         called",
+        s.ahead_compiled,
+        s.ahead_time.as_secs_f64() * 1e3,
+        s.ahead_used
     );
     eprintln!(
         "irjit: stats: units defined {}, compiled {}",

@@ -12,6 +12,10 @@ use crate::support::{self, Outcome, Status};
 pub fn trials() -> Vec<Trial> {
     vec![
         Trial::test(
+            "cache::compile_ahead_keeps_only_used_objects",
+            compile_ahead_keeps_only_used_objects,
+        ),
+        Trial::test(
             "cache::second_run_hits_every_unit",
             second_run_hits_every_unit,
         ),
@@ -90,10 +94,14 @@ fn program(name: &str, source: &str) -> Result<(String, Outcome), Failed> {
 /// trial with IRJIT_CACHE=off; here it is on).
 fn irjit(cache: &Path, args: &[&str]) -> Result<Outcome, Failed> {
     let mut cmd = Command::new(support::irjit());
+    // These tests count compiles and entries exactly. Compiling ahead makes which functions run
+    // in the interpreter (bytecode entries) and which are compiled (object entries) depend on
+    // the background thread's timing; its cache behaviour has a test of its own.
     cmd.env_remove("IRJIT_CACHE")
         .env_remove("IRJIT_STRESS_TIERUP")
         .arg("run")
         .arg("--stats")
+        .arg("--compile-ahead=off")
         .arg("--cache-dir")
         .arg(cache)
         .args(args);
@@ -581,6 +589,109 @@ fn commands() -> Result<(), Failed> {
     let stats = cache_cmd(&["stats"])?;
     if !clear.starts_with("removed ") || !stats.contains("entries: 0 compiled objects") {
         return Err(format!("clear left entries:\n{clear}\n{stats}").into());
+    }
+    Ok(())
+}
+
+/// Compiling ahead with a cache: `main`'s tier-0 code refers to `later` and `never_called`, and
+/// while `main` waits the background thread compiles both ahead. Only what a first call used is
+/// stored, so the cache holds what it holds without compiling ahead, not `never_called`. The
+/// program waits until the background thread has been asleep at two looks (see
+/// `tools::compile_ahead_serves_first_calls`).
+fn compile_ahead_keeps_only_used_objects() -> Result<(), Failed> {
+    let (bc, native) = program(
+        "ahead",
+        r#"#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+long later(long n) {
+  long s = 0;
+  for (long i = 0; i < n; i++) s += i ^ (i >> 3);
+  return s;
+}
+long never_called(long n) {
+  long s = 1;
+  for (long i = 0; i < n; i++) s *= i + 3;
+  return s;
+}
+/* 1: irjit's compile thread is asleep; 0: it runs; -1: there is none (yet). */
+int idle(void) {
+  DIR *d = opendir("/proc/self/task");
+  struct dirent *e;
+  int quiet = -1;
+  if (!d) return 1;
+  while ((e = readdir(d))) {
+    char path[300], buf[512], *comm;
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    comm = strchr(buf, '(');
+    if (comm && !strncmp(comm, "(irjit-tier2-0) ", 16)) quiet = comm[16] == 'S';
+  }
+  closedir(d);
+  return quiet;
+}
+int main(int argc, char **argv) {
+  int quiet = 0, absent = 0;
+  /* Natively there is no compile thread: a second's looks suffice. */
+  for (int i = 0; i < 250 && quiet < 2 && absent < 50; i++) {
+    usleep(20000);
+    int now = idle();
+    absent = now < 0 ? absent + 1 : 0;
+    quiet = now > 0 ? quiet + 1 : 0;
+  }
+  printf("%ld\n", argc > 5 ? never_called(argc) : later(1000 + argc));
+  return 0;
+}
+"#,
+    )?;
+    // Run with compiling ahead on and off, each into a cache of its own; report the objects
+    // stored ("entries: N compiled objects"; the program records differ, and need not).
+    let run = |ahead: &str| -> Result<(String, String), Failed> {
+        let cache = fresh_cache(&format!("ahead_{ahead}"));
+        let mut cmd = Command::new(support::irjit());
+        cmd.env_remove("IRJIT_CACHE")
+            .env_remove("IRJIT_STRESS_TIERUP")
+            .args([
+                "run",
+                "--stats",
+                &format!("--compile-ahead={ahead}"),
+                "--cache-dir",
+            ])
+            .arg(&cache)
+            .arg(&bc);
+        let out = support::run(cmd, b"", Duration::from_secs(120))?;
+        same_as_native(&format!("--compile-ahead={ahead}"), &native, &out)?;
+        let mut cmd = Command::new(support::irjit());
+        cmd.env_remove("IRJIT_CACHE")
+            .args(["cache", "stats", "--cache-dir"])
+            .arg(&cache);
+        let stats = support::run(cmd, b"", Duration::from_secs(60))?;
+        let entries = String::from_utf8_lossy(&stats.stdout)
+            .lines()
+            .find(|l| l.starts_with("entries: "))
+            .and_then(|l| l.split(" (").next())
+            .unwrap_or_default()
+            .to_string();
+        Ok((String::from_utf8_lossy(&out.stderr).into_owned(), entries))
+    };
+    let (stderr, on) = run("on")?;
+    let ahead = support::stat(&stderr, "compiled ahead: ")?;
+    let used = support::stat(&stderr, " ms in the background), ")?;
+    if used == 0 || ahead <= used {
+        return Err(format!(
+            "want `later` compiled ahead and used, `never_called` compiled ahead unused:\n{stderr}"
+        )
+        .into());
+    }
+    // The same objects as without compiling ahead: `never_called`'s is not among them.
+    let (_, off) = run("off")?;
+    if on.is_empty() || on != off {
+        return Err(format!("entries with compiling ahead: {on}; without: {off}\n{stderr}").into());
     }
     Ok(())
 }

@@ -393,6 +393,92 @@ int main(void) {
     }
 }
 
+/// Compiling ahead: while `main` waits, the background thread compiles `later` (which `main`'s
+/// tier-0 code refers to) at tier 0, and `later`'s first call links that code instead of
+/// compiling; `--compile-ahead=off` compiles nothing ahead. The program waits until the
+/// background thread is idle (asleep for a while, as /proc shows), not for a fixed time, so a
+/// loaded machine only makes it wait longer.
+fn compile_ahead_serves_first_calls() -> Result<(), Failed> {
+    let bc = compile(
+        "compile_ahead",
+        r#"#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+long later(long n) {
+  long s = 0;
+  for (long i = 0; i < n; i++) s += i ^ (i >> 3);
+  return s;
+}
+/* The compile thread exists and has been asleep at two looks 20 ms apart. */
+static int background_idle(void) {
+  DIR *d = opendir("/proc/self/task");
+  struct dirent *e;
+  int idle = 0;
+  if (!d) return 1;
+  while ((e = readdir(d))) {
+    char path[300], buf[512], *comm;
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    comm = strchr(buf, '(');
+    if (comm && !strncmp(comm, "(irjit-tier2-0) S", 17)) idle = 1;
+  }
+  closedir(d);
+  return idle;
+}
+int main(int argc, char **argv) {
+  int quiet = 0;
+  for (int i = 0; i < 250 && quiet < 2; i++) {
+    usleep(20000);
+    quiet = background_idle() ? quiet + 1 : 0;
+  }
+  printf("%ld\n", later(1000 + argc));
+  return 0;
+}
+"#,
+    )?;
+    let ahead = irjit(&["run", "--no-cache", "--stats", &bc])?;
+    let off = irjit(&["run", "--no-cache", "--stats", "--compile-ahead=off", &bc])?;
+    let stats = |out: &Outcome| String::from_utf8_lossy(&out.stderr).into_owned();
+    let line = |out: &Outcome| {
+        stats(out)
+            .lines()
+            .find(|l| l.contains("compiled ahead:"))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    // "compiled ahead: N functions (T ms in the background), M of them then called"
+    let counts = |l: &str| -> Option<(u64, u64)> {
+        let rest = l.split("compiled ahead: ").nth(1)?;
+        let n = rest.split_whitespace().next()?.parse().ok()?;
+        let m = rest
+            .split("), ")
+            .nth(1)?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()?;
+        Some((n, m))
+    };
+    for out in [&ahead, &off] {
+        if out.status != Status::Exited(0) || String::from_utf8_lossy(&out.stdout) != "502913\n" {
+            return Err(format!("wrong result: {out:?}\n{}", stats(out)).into());
+        }
+    }
+    match counts(&line(&ahead)) {
+        Some((n, m)) if n >= 1 && m >= 1 => {}
+        _ => return Err(format!("nothing compiled ahead and used:\n{}", stats(&ahead)).into()),
+    }
+    match counts(&line(&off)) {
+        Some((0, 0)) => Ok(()),
+        _ => Err(format!("--compile-ahead=off compiled ahead:\n{}", stats(&off)).into()),
+    }
+}
+
 fn libc_sigsegv() -> i32 {
     11
 }
@@ -401,6 +487,10 @@ pub fn trials() -> Vec<Trial> {
     let t = |name: &str, f: fn() -> Result<(), Failed>| Trial::test(format!("tools::{name}"), f);
     vec![
         t("lazy_compiles_only_what_runs", lazy_compiles_only_what_runs),
+        t(
+            "compile_ahead_serves_first_calls",
+            compile_ahead_serves_first_calls,
+        ),
         t("perf_map", perf_map),
         match perf_unusable() {
             None => t(

@@ -233,13 +233,50 @@ fn spawn_writer(cache: Arc<Cache>) -> Option<Writer> {
 pub struct CachingCompiler {
     inner: Box<dyn UnitCompiler>,
     session: Arc<CacheSession>,
+    /// The compile under way is ahead of a first call: neither store nor record its object
+    /// (see [`CacheSession::keep`]).
+    ahead: bool,
 }
 
 impl CachingCompiler {
     /// Wraps `inner`, which from now on consults the session's cache by key.
     pub fn new(mut inner: Box<dyn UnitCompiler>, session: Arc<CacheSession>) -> CachingCompiler {
         inner.set_store(Some(session.cache.clone() as Arc<dyn ObjectStore>));
-        CachingCompiler { inner, session }
+        CachingCompiler {
+            inner,
+            session,
+            ahead: false,
+        }
+    }
+}
+
+impl CacheSession {
+    /// Stores and records an object compiled ahead (with `request`) once its first call uses
+    /// it, as [`CachingCompiler::compile`] does for the objects it compiles: objects compiled
+    /// ahead and never called do not fill the cache.
+    pub fn keep(&self, request: &CompileRequest, defines: usize, compiled: &CompiledUnit) {
+        let Some(key) = compiled.key else {
+            return;
+        };
+        if !compiled.from_store {
+            self.cache
+                .counters()
+                .misses
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.store(
+                key,
+                StoredObject {
+                    object: compiled.object.clone(),
+                    osr_sites: compiled.osr_sites,
+                },
+            );
+        }
+        self.note(ObjectSlot {
+            unit: compiled.unit.0,
+            shape: Shape::of(request, defines),
+            key,
+            osr_sites: compiled.osr_sites,
+        });
     }
 }
 
@@ -270,7 +307,9 @@ impl UnitCompiler for CachingCompiler {
             if fits {
                 if let Some(stored) = self.session.cache.load_object(&slot.key) {
                     counters.record_hits.fetch_add(1, Relaxed);
-                    self.session.note(slot);
+                    if !self.ahead {
+                        self.session.note(slot);
+                    }
                     return Ok(CompiledUnit {
                         unit,
                         level: request.level,
@@ -284,6 +323,9 @@ impl UnitCompiler for CachingCompiler {
             }
         }
         let compiled = self.inner.compile(unit, request)?;
+        if self.ahead {
+            return Ok(compiled); // Kept, if used, by `CacheSession::keep`.
+        }
         if let Some(key) = compiled.key {
             if !compiled.from_store {
                 counters.misses.fetch_add(1, Relaxed);
@@ -305,6 +347,17 @@ impl UnitCompiler for CachingCompiler {
             counters.misses.fetch_add(1, Relaxed);
         }
         Ok(compiled)
+    }
+
+    fn compile_ahead(
+        &mut self,
+        unit: UnitId,
+        request: &CompileRequest,
+    ) -> Result<CompiledUnit, CompileError> {
+        self.ahead = true;
+        let result = self.compile(unit, request);
+        self.ahead = false;
+        result
     }
 
     fn set_store(&mut self, store: Option<Arc<dyn ObjectStore>>) {
