@@ -345,10 +345,12 @@ impl Engine {
             crate::reclaim::install();
         }
         // Compiling ahead uses a second core's spare time: with one core it would take the
-        // program's. A threshold nothing reaches asks for no background thread at all.
+        // program's. A threshold nothing reaches asks for no background thread at all, and the
+        // interpreter's test mode for every call to run in it.
         let ahead_on = adaptive
             && options.lazy
             && options.tiers.compile_ahead
+            && options.tiers.interp_calls != u32::MAX
             && options.tiers.factory.is_some()
             && options.tiers.threshold != crate::tiers::NEVER
             && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);

@@ -595,59 +595,31 @@ fn commands() -> Result<(), Failed> {
 
 /// Compiling ahead with a cache: `main`'s tier-0 code refers to `later` and `never_called`, and
 /// while `main` waits the background thread compiles both ahead. Only what a first call used is
-/// stored, so the cache holds what it holds without compiling ahead, not `never_called`. The
-/// program waits until the background thread has been asleep at two looks (see
-/// `tools::compile_ahead_serves_first_calls`).
+/// stored, so the cache holds what it holds without compiling ahead, not `never_called`. (The
+/// program waits with `support::WAIT_FOR_COMPILE_THREAD_IDLE`.)
 fn compile_ahead_keeps_only_used_objects() -> Result<(), Failed> {
     let (bc, native) = program(
         "ahead",
-        r#"#include <dirent.h>
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
-long later(long n) {
+        &format!(
+            r#"{}
+long later(long n) {{
   long s = 0;
   for (long i = 0; i < n; i++) s += i ^ (i >> 3);
   return s;
-}
-long never_called(long n) {
+}}
+long never_called(long n) {{
   long s = 1;
   for (long i = 0; i < n; i++) s *= i + 3;
   return s;
-}
-/* 1: irjit's compile thread is asleep; 0: it runs; -1: there is none (yet). */
-int idle(void) {
-  DIR *d = opendir("/proc/self/task");
-  struct dirent *e;
-  int quiet = -1;
-  if (!d) return 1;
-  while ((e = readdir(d))) {
-    char path[300], buf[512], *comm;
-    snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
-    FILE *f = fopen(path, "r");
-    if (!f) continue;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    comm = strchr(buf, '(');
-    if (comm && !strncmp(comm, "(irjit-tier2-0) ", 16)) quiet = comm[16] == 'S';
-  }
-  closedir(d);
-  return quiet;
-}
-int main(int argc, char **argv) {
-  int quiet = 0, absent = 0;
-  /* Natively there is no compile thread: a second's looks suffice. */
-  for (int i = 0; i < 250 && quiet < 2 && absent < 50; i++) {
-    usleep(20000);
-    int now = idle();
-    absent = now < 0 ? absent + 1 : 0;
-    quiet = now > 0 ? quiet + 1 : 0;
-  }
+}}
+int main(int argc, char **argv) {{
+  wait_for_compile_thread_idle();
   printf("%ld\n", argc > 5 ? never_called(argc) : later(1000 + argc));
   return 0;
-}
+}}
 "#,
+            support::WAIT_FOR_COMPILE_THREAD_IDLE
+        ),
     )?;
     // Run with compiling ahead on and off, each into a cache of its own; report the objects
     // stored ("entries: N compiled objects"; the program records differ, and need not).
@@ -682,11 +654,11 @@ int main(int argc, char **argv) {
     let (stderr, on) = run("on")?;
     let ahead = support::stat(&stderr, "compiled ahead: ")?;
     let used = support::stat(&stderr, " ms in the background), ")?;
-    if used == 0 || ahead <= used {
-        return Err(format!(
-            "want `later` compiled ahead and used, `never_called` compiled ahead unused:\n{stderr}"
-        )
-        .into());
+    // `never_called` must have been compiled ahead (and not used) for the comparison to mean
+    // anything; whether `later`'s first call came before its compile ahead does not matter here
+    // (`tools::compile_ahead_serves_first_calls` checks that it is used).
+    if ahead <= used {
+        return Err(format!("want `never_called` compiled ahead and unused:\n{stderr}").into());
     }
     // The same objects as without compiling ahead: `never_called`'s is not among them.
     let (_, off) = run("off")?;

@@ -322,3 +322,43 @@ pub fn build_compiler_library() -> Result<(), String> {
     }
     Ok(())
 }
+
+/// C source of `wait_for_compile_thread_idle()`: returns once irjit's background compile thread
+/// has been asleep at three looks 20 ms apart (as `/proc/self/task` shows), after two seconds of
+/// looks if there is no such thread (run natively), or after 10 s at most. Tests of work the
+/// background thread does in its spare time wait with it instead of sleeping a fixed time, so a
+/// loaded machine only makes them wait longer.
+pub const WAIT_FOR_COMPILE_THREAD_IDLE: &str = r#"#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+/* 1: irjit's compile thread is asleep; 0: it runs; -1: there is none (yet). */
+static int compile_thread_idle(void) {
+  DIR *d = opendir("/proc/self/task");
+  struct dirent *e;
+  int quiet = -1;
+  if (!d) return 1;
+  while ((e = readdir(d))) {
+    char path[300], buf[512], *comm;
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    comm = strchr(buf, '(');
+    if (comm && !strncmp(comm, "(irjit-tier2-0) ", 16)) quiet = comm[16] == 'S';
+  }
+  closedir(d);
+  return quiet;
+}
+static void wait_for_compile_thread_idle(void) {
+  int quiet = 0, absent = 0;
+  for (int i = 0; i < 500 && quiet < 3 && absent < 100; i++) {
+    usleep(20000);
+    int now = compile_thread_idle();
+    absent = now < 0 ? absent + 1 : 0;
+    quiet = now > 0 ? quiet + 1 : 0;
+  }
+}
+"#;

@@ -33,8 +33,9 @@ fn lazy_compiles_only_what_runs() -> Result<(), Failed> {
     );
     let bc = compile("only_what_runs", &source)?;
     let lazy = irjit(&["run", "--stats", "--interp-calls=0", &bc])?;
-    // The three functions called are loop-free and called once: the interpreter runs them.
-    let interpreted = irjit(&["run", "--stats", &bc])?;
+    // The three functions called are loop-free and called once: the interpreter runs them
+    // (unless code compiled ahead is ready first).
+    let interpreted = irjit(&["run", "--stats", "--compile-ahead=off", &bc])?;
     let eager = irjit(&["run", "--stats", "--lazy=off", &bc])?;
     for (out, want) in [
         (
@@ -186,7 +187,14 @@ fn crash_report_names_the_function() -> Result<(), Failed> {
             "in function 'crash_here' (running in the interpreter)",
         ),
     ] {
-        let out = irjit(&["run", "--crash-report=always", interp_calls, &bc])?;
+        // Without compiling ahead, whose code, when ready first, takes the interpreter's calls.
+        let out = irjit(&[
+            "run",
+            "--crash-report=always",
+            "--compile-ahead=off",
+            interp_calls,
+            &bc,
+        ])?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.status != Status::Signaled(libc_sigsegv())
             || out.stdout != b"before\n"
@@ -293,11 +301,14 @@ int main(void) {
   char main_cpus[256], poll[256], tier2[256];
   for (long i = 1;; i++) {
     sink += work((int)i);
-    if (i % 100000 == 0 && find("irjit-tier2", tier2, sizeof tier2)) break;
-    if (i > 3000000000L) { puts("no tier-2 thread"); return 1; }
+    /* Compiling ahead may start the tier-2 thread before the poller: wait for both. */
+    if (i % 100000 == 0 && find("irjit-tier2", tier2, sizeof tier2) &&
+        find("irjit-tier-poll", poll, sizeof poll))
+      break;
+    if (i > 3000000000L) { puts("no tier-2 thread or no poller"); return 1; }
   }
-  if (!cpus(getpid(), main_cpus, sizeof main_cpus) || !find("irjit-tier-poll", poll, sizeof poll)) {
-    puts("no poller");
+  if (!cpus(getpid(), main_cpus, sizeof main_cpus)) {
+    puts("no affinity");
     return 1;
   }
   printf("main=%s poll=%s tier2=%s\n", main_cpus, poll, tier2);
@@ -395,51 +406,26 @@ int main(void) {
 
 /// Compiling ahead: while `main` waits, the background thread compiles `later` (which `main`'s
 /// tier-0 code refers to) at tier 0, and `later`'s first call links that code instead of
-/// compiling; `--compile-ahead=off` compiles nothing ahead. The program waits until the
-/// background thread is idle (asleep for a while, as /proc shows), not for a fixed time, so a
-/// loaded machine only makes it wait longer.
+/// compiling; `--compile-ahead=off` compiles nothing ahead. (The program waits with
+/// `support::WAIT_FOR_COMPILE_THREAD_IDLE`.)
 fn compile_ahead_serves_first_calls() -> Result<(), Failed> {
     let bc = compile(
         "compile_ahead",
-        r#"#include <dirent.h>
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
-long later(long n) {
+        &format!(
+            r#"{}
+long later(long n) {{
   long s = 0;
   for (long i = 0; i < n; i++) s += i ^ (i >> 3);
   return s;
-}
-/* The compile thread exists and has been asleep at two looks 20 ms apart. */
-static int background_idle(void) {
-  DIR *d = opendir("/proc/self/task");
-  struct dirent *e;
-  int idle = 0;
-  if (!d) return 1;
-  while ((e = readdir(d))) {
-    char path[300], buf[512], *comm;
-    snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
-    FILE *f = fopen(path, "r");
-    if (!f) continue;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    comm = strchr(buf, '(');
-    if (comm && !strncmp(comm, "(irjit-tier2-0) S", 17)) idle = 1;
-  }
-  closedir(d);
-  return idle;
-}
-int main(int argc, char **argv) {
-  int quiet = 0;
-  for (int i = 0; i < 250 && quiet < 2; i++) {
-    usleep(20000);
-    quiet = background_idle() ? quiet + 1 : 0;
-  }
+}}
+int main(int argc, char **argv) {{
+  wait_for_compile_thread_idle();
   printf("%ld\n", later(1000 + argc));
   return 0;
-}
+}}
 "#,
+            support::WAIT_FOR_COMPILE_THREAD_IDLE
+        ),
     )?;
     let ahead = irjit(&["run", "--no-cache", "--stats", &bc])?;
     let off = irjit(&["run", "--no-cache", "--stats", "--compile-ahead=off", &bc])?;
