@@ -757,6 +757,7 @@ bool derivedLive(const Value *AI, const DenseMap<const Value *, unsigned> &Live)
 //     if (record.continuation != null)
 //       return record.continuation(live values...)           ; header phis: the latch's values
 //     record.count &= 0x7fffffff                             ; 2^31 iterations: start again
+//     __irjit_loop_restart()                                 ; see below
 //     goto header
 //
 // with `record = &__irjit_osr_sites[Index]`, `{ ptr continuation, i32 count, i32 unit }` (the
@@ -801,6 +802,12 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
   for (Value *V : Params)
     Types.push_back(V->getType());
   FunctionType *ContTy = FunctionType::get(F.getReturnType(), Types, false);
+  // The runtime's hook for a count that reached its top bit with no continuation: it wakes the
+  // runtime's threads should they have left while the program ran tier-2 code (the runtime sets
+  // the bit of every site without a continuation then, see the runtime's `quiet` module). One
+  // atomic load when they have not.
+  FunctionCallee Wake = F.getParent()->getOrInsertFunction(
+      "__irjit_loop_restart", FunctionType::get(Type::getVoidTy(C), false));
   for (BasicBlock *Latch : Latches) {
     auto *Br = dyn_cast<BranchInst>(Latch->getTerminator());
     if (!Br || Br->isConditional()) {
@@ -830,6 +837,7 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
     // to the stack on every iteration by -O0 code generation.
     RB.CreateStore(RB.CreateAnd(RB.CreateLoad(I32, CountP), ConstantInt::get(I32, 0x7fffffff)),
                    CountP);
+    RB.CreateCall(Wake);
     RB.CreateBr(H);
     IRBuilder<> TB(Transfer);
     CallInst *Call = TB.CreateCall(ContTy, Target, Args);

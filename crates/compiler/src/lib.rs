@@ -135,7 +135,7 @@ impl Compiler {
             // SAFETY: writes three integers.
             unsafe { llvm_sys::core::LLVMGetVersion(&mut major, &mut minor, &mut patch) };
             for part in [
-                "irjit object key v1",
+                "irjit object key v2",
                 env!("CARGO_PKG_VERSION"),
                 &format!("LLVM {major}.{minor}.{patch}"),
                 codegen.triple(),

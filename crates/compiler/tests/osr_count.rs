@@ -30,18 +30,20 @@ done:
 "#;
 
 /// The runtime's side: one site record, whose count is 10 iterations short of the ready bit,
-/// and no continuation. `sum(1000)` takes its back edge 999 times.
+/// and no continuation, and the hook a restart calls. `sum(1000)` takes its back edge 999 times.
 const DRIVER: &str = r#"
 #include <stdint.h>
 #include <stdio.h>
 struct record { void *continuation; uint32_t count; uint32_t unit; };
 struct record __irjit_osr_sites[1];
 uint32_t __irjit_counter, __irjit_loop_counter;
+static unsigned restarts;
+void __irjit_loop_restart(void) { restarts++; }
 long sum(long n);
 int main(void) {
   __irjit_osr_sites[0].count = 0x7fffffffu - 9;
   long s = sum(1000);
-  printf("%ld %u %u\n", s, __irjit_osr_sites[0].count, __irjit_counter);
+  printf("%ld %u %u %u\n", s, __irjit_osr_sites[0].count, __irjit_counter, restarts);
   return 0;
 }
 "#;
@@ -80,8 +82,12 @@ fn a_site_count_starts_again_at_the_ready_bit_without_a_continuation() {
     std::fs::remove_dir_all(&dir).ok();
     // 999 iterations: 10 reach the ready bit (then the count starts again), 989 more follow. Had
     // the count kept its top bit, it would read 2147484637 and every one of those 989 would
-    // have looked for a continuation.
-    assert_eq!(output.trim(), "499500 989 1", "sum, site count, entries");
+    // have looked for a continuation. The restart calls the runtime's hook once.
+    assert_eq!(
+        output.trim(),
+        "499500 989 1 1",
+        "sum, site count, entries, restarts"
+    );
 }
 
 /// Links the dumped tier-0 IR with [`DRIVER`] (clang-19) and returns what it prints.

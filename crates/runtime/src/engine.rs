@@ -92,6 +92,12 @@ pub struct EngineStats {
     pub ahead_used: usize,
     /// Background time spent compiling ahead.
     pub ahead_time: Duration,
+    /// Times the runtime's threads left once tiering was quiet (see [`crate::quiet`]).
+    pub quiet_leaves: u64,
+    /// Times the process became single-threaded again after they left.
+    pub single_again: u64,
+    /// Times they were woken again (a tier-0 function called, a tier-0 loop run, a first call).
+    pub quiet_wakes: u64,
     /// Functions translated to bytecode for the interpreter tier.
     pub functions_translated: usize,
     /// Functions whose first calls ran in the interpreter.
@@ -347,6 +353,14 @@ impl Engine {
         // Compiling ahead uses a second core's spare time: with one core it would take the
         // program's. A threshold nothing reaches asks for no background thread at all, and the
         // interpreter's test mode for every call to run in it.
+        crate::quiet::set_jit_code(linker.heap().base().0, crate::heap::CODE_REGION_SIZE);
+        crate::quiet::enable(
+            adaptive
+                && options.tiers.idle_exit
+                && options.tiers.factory.is_some()
+                && options.tiers.threshold != crate::tiers::NEVER,
+            options.tiers.stress,
+        );
         let ahead_on = adaptive
             && options.lazy
             && options.tiers.compile_ahead
@@ -1202,6 +1216,7 @@ impl Engine {
         }
         if tier0 && self.layout().units[unit.index()].kind == UnitKind::Function {
             // Its counters (if the mode has any) need watching from now on.
+            self.wake_from_quiet();
             crate::tiers::start_poller_when_needed();
         }
         let body_size = object
@@ -1320,6 +1335,103 @@ impl Engine {
         self.linker.heap_mut()
     }
 
+    /// A quiet period begins (the poller, under this lock, once no counter moves and no compile
+    /// waits; see [`crate::quiet`]): every function's slot goes back to its lazy entry, so that
+    /// the program's next call runs the handshake, and every OSR site without a continuation
+    /// gets its ready bit, so that a tier-0 loop that runs again wakes the runtime.
+    pub(crate) fn quiet_leave(&mut self) {
+        if let Some(session) = &self.options.cache {
+            session.release_writer();
+        }
+        for i in 0..self.units.len() {
+            let unit = UnitId(i as u32);
+            if self.units[i].body.is_some() {
+                if let Some(lazy) = self.stubs.lazy_entry(unit) {
+                    self.stubs.retarget(self.linker.heap_mut(), unit, lazy);
+                }
+            }
+        }
+        if let Some(osr) = &self.osr {
+            for site in 0..OsrTable::used() {
+                osr.table.arm_if_empty(site);
+            }
+        }
+        crate::quiet::set_state(crate::quiet::State::Leaving);
+        self.stats.quiet_leaves += 1;
+        tracing::debug!("tiering is quiet: the runtime's threads leave");
+    }
+
+    /// Threads of irjit's own that a quiet period must see go besides the poller and compile
+    /// threads: the code cache's writer, if it runs.
+    pub(crate) fn quiet_other_threads(&self) -> u32 {
+        u32::from(
+            self.options
+                .cache
+                .as_ref()
+                .is_some_and(|s| s.has_writer_thread()),
+        )
+    }
+
+    /// Points the slots of linked functions back at their code: those at tier 2 only, or all.
+    fn quiet_restore(&mut self, all: bool) {
+        for i in 0..self.units.len() {
+            let state = self.units[i];
+            if let Some(body) = state.body {
+                if all || state.tier != 0 {
+                    self.stubs
+                        .retarget(self.linker.heap_mut(), UnitId(i as u32), body);
+                }
+            }
+        }
+    }
+
+    /// The resolver was entered for `unit` while the runtime's threads leave or have left: runs
+    /// the handshake, or wakes the runtime when `unit` is a tier-0 function (a tripwire).
+    pub(crate) fn quiet_resolver_entry(&mut self, unit: UnitId) {
+        use crate::quiet::State;
+        match crate::quiet::state() {
+            State::Awake => {}
+            State::Leaving => {
+                if crate::quiet::handshake() {
+                    crate::quiet::set_state(State::Alone);
+                    self.quiet_restore(false);
+                    tracing::debug!("the process is single-threaded again");
+                    if self.is_tier0_function(unit) {
+                        self.wake_from_quiet();
+                    }
+                } else {
+                    // Another thread appeared (the program's), or ours took too long to go.
+                    self.wake_from_quiet();
+                }
+            }
+            State::Alone => {
+                if self.is_tier0_function(unit) {
+                    self.wake_from_quiet();
+                }
+            }
+        }
+    }
+
+    /// `unit` holds a function whose current code is tier 0.
+    fn is_tier0_function(&self, unit: UnitId) -> bool {
+        self.units
+            .get(unit.index())
+            .is_some_and(|u| u.body.is_some() && u.tier == 0)
+    }
+
+    /// Ends a quiet period, if one is on: every slot back on its code, the poller started again
+    /// (it starts the compile threads when it finds work).
+    pub(crate) fn wake_from_quiet(&mut self) {
+        if crate::quiet::state() == crate::quiet::State::Awake {
+            return;
+        }
+        self.quiet_restore(true);
+        crate::quiet::set_state(crate::quiet::State::Awake);
+        self.stats.quiet_wakes += 1;
+        tracing::debug!("the runtime's threads are woken");
+        crate::tiers::start_poller_when_needed();
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> EngineStats {
         let link = self.linker.stats();
@@ -1346,6 +1458,7 @@ impl Engine {
             relocations: link.relocations,
             got_entries: link.got_entries,
             plt_stubs: link.plt_stubs,
+            single_again: crate::quiet::single_again(),
             ..self.stats.clone()
         }
     }

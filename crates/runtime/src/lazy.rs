@@ -462,6 +462,7 @@ extern "C" fn after_fork_child() {
     let service: &'static Service = Box::leak(Box::default());
     SERVICE.store(service as *const Service as *mut Service, Ordering::Release);
     crate::ahead::reset_after_fork();
+    crate::quiet::reset_after_fork();
     // (Also starts the child's poller, if the parent had one.)
     crate::tiers::reset_after_fork();
     crate::gate::reset_after_fork();
@@ -484,6 +485,10 @@ pub fn fatal(message: &str) -> ! {
 /// the caller's stack arguments above the return address), `area` its `xsave` area.
 extern "C" fn lazy_compile(unit: u32, frame: *mut u64, area: *mut u8) -> u64 {
     let unit = UnitId(unit);
+    if crate::quiet::state() != crate::quiet::State::Awake {
+        // The runtime's threads leave or have left (see crate::quiet).
+        crate::quiet::on_resolver_entry(unit);
+    }
     if let Some(function) = interpreted_call(unit) {
         // SAFETY: `frame` and `area` are the trampoline's, as documented above.
         unsafe { interpret(function, frame, area) };

@@ -21,6 +21,7 @@ pub mod lazy;
 pub mod link;
 pub mod observe;
 pub mod program;
+mod quiet;
 mod reclaim;
 mod signals;
 pub mod stubs;

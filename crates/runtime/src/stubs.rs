@@ -93,6 +93,12 @@ impl Stubs {
         Some(self.stubs.0 + i * STUB_SIZE)
     }
 
+    /// The lazy entry of `unit`'s stub (what its slot holds before the first call), if it has
+    /// one.
+    pub fn lazy_entry(&self, unit: UnitId) -> Option<u64> {
+        self.stub(unit).map(|stub| stub + LAZY_ENTRY)
+    }
+
     /// Number of stubs.
     pub fn len(&self) -> usize {
         self.len

@@ -70,6 +70,10 @@ pub struct TierOptions {
     /// the functions that code compiled on first calls refers to, before their own first calls
     /// (adaptive, lazy mode, with two cores or more; `--compile-ahead`).
     pub compile_ahead: bool,
+    /// Quiet periods: once no counter moves and no compile waits, the poller and compile
+    /// threads leave and the process becomes single-threaded again, until tier-0 code runs
+    /// again (adaptive mode; `--idle-exit`; see [`crate::quiet`]).
+    pub idle_exit: bool,
     /// Makes the background threads' compilers (required for [`TierMode::Adaptive`]).
     pub factory: Option<CompilerFactory>,
 }
@@ -85,6 +89,7 @@ impl std::fmt::Debug for TierOptions {
             .field("reclaim", &self.reclaim)
             .field("interp_calls", &self.interp_calls)
             .field("compile_ahead", &self.compile_ahead)
+            .field("idle_exit", &self.idle_exit)
             .finish_non_exhaustive()
     }
 }
@@ -100,6 +105,7 @@ impl Default for TierOptions {
             reclaim: true,
             interp_calls: 0,
             compile_ahead: false,
+            idle_exit: false,
             factory: None,
         }
     }
@@ -219,6 +225,15 @@ impl OsrTable {
         count & !OSR_READY
     }
 
+    /// Sets the ready bit of a site with no continuation, so that its next iteration takes the
+    /// check, restarts its count and calls the runtime's hook (a quiet period's tripwire, see
+    /// [`crate::quiet`]).
+    pub(crate) fn arm_if_empty(&self, site: u32) {
+        if self.slot(site).load(Ordering::Acquire) == 0 {
+            self.count(site).fetch_or(OSR_READY, Ordering::Release);
+        }
+    }
+
     /// A site's iterations so far.
     pub fn iterations(&self, site: u32) -> u32 {
         self.count(site).load(Ordering::Relaxed) & !OSR_READY
@@ -284,7 +299,20 @@ struct QueueState {
     ahead: Vec<UnitId>,
     /// The line the last job came from was `loops`.
     last_was_loop: bool,
+    /// Compile threads are wanted (started, or to be started by the next job).
     started: bool,
+    /// Compile threads alive.
+    alive: usize,
+    /// Jobs taken and not finished.
+    running: usize,
+    /// A quiet period: compile threads leave once they find no job (see [`crate::quiet`]).
+    leaving: bool,
+    /// Compilers of threads that left, for the next ones (loading the program again into an
+    /// LLVM context takes a while). Here, not in a static: a forked child gets a fresh queue,
+    /// and leaves these (which the parent's threads built) alone.
+    spare_compilers: Vec<Box<dyn UnitCompiler>>,
+    /// The poller's state while it is away (a quiet period).
+    parked_poller: Option<PollerState>,
 }
 
 /// A hot function waiting for its tier-2 compile.
@@ -486,9 +514,13 @@ fn start_poller(counters: Counters) {
     // Allocated here: a thread's first `malloc` gives it an arena of its own (a 128 MiB
     // reservation, trimmed), which short runs would pay for at start and at exit; the poller
     // itself never allocates.
-    let mut queued = vec![false; counters.len];
-    let mut heat = vec![0u64; counters.len];
-    let mut last_heat = vec![0u64; counters.len];
+    let parked = queue().state.lock().parked_poller.take();
+    let PollerState {
+        mut queued,
+        mut heat,
+        mut last_heat,
+        mut stretch,
+    } = parked.unwrap_or_else(|| PollerState::new(counters.len));
     let rates = RATES.get_or_init(|| (0..counters.len).map(|_| AtomicU64::new(0)).collect());
     // Each OSR site's stretch: its count, and its function's entries, where the stretch began.
     // A site is judged once per stretch of an OSR threshold's iterations (see `osr_wanted`),
@@ -496,10 +528,10 @@ fn start_poller(counters: Counters) {
     // is queued again only once it has run another stretch since, so that the sites a call left
     // when it entered its function's first continuation stay quiet. (Large enough that the C
     // library maps it: its pages are touched only for sites in use.)
-    let mut stretch = vec![(0u32, 0u32); OSR_SITES_MAX as usize];
     let poll = move || {
         crate::reclaim::register_runtime_thread();
         let mut interval = POLL_INTERVAL_MIN;
+        let mut quiet_since: Option<Instant> = None;
         loop {
             std::thread::sleep(interval);
             let mut found = false;
@@ -548,9 +580,11 @@ fn start_poller(counters: Counters) {
                     (*start_count, *start_entries) = (count, entries);
                 }
             }
+            let mut moved = false;
             for ((rate, last), &now) in rates.iter().zip(&mut last_heat).zip(&heat) {
                 let r = rate.load(Ordering::Relaxed);
                 rate.store(r - r / 4 + now.saturating_sub(*last), Ordering::Relaxed);
+                moved |= now != *last;
                 *last = now;
             }
             for (unit, queued) in queued.iter_mut().enumerate() {
@@ -575,12 +609,94 @@ fn start_poller(counters: Counters) {
             } else {
                 (interval * 2).min(POLL_INTERVAL_MAX)
             };
+            if moved || found || !crate::quiet::enabled() {
+                quiet_since = None;
+                continue;
+            }
+            let since = *quiet_since.get_or_insert_with(Instant::now);
+            if since.elapsed() < crate::quiet::quiet_before_leaving() {
+                continue;
+            }
+            let state = PollerState {
+                queued,
+                heat,
+                last_heat,
+                stretch,
+            };
+            match leave(state) {
+                Ok(()) => {
+                    crate::quiet::after_leaving();
+                    crate::reclaim::unregister_runtime_thread();
+                    return;
+                }
+                Err(state) => {
+                    // Not now (work waits, or a thread other than ours exists): look again
+                    // after another quiet stretch.
+                    PollerState {
+                        queued,
+                        heat,
+                        last_heat,
+                        stretch,
+                    } = state;
+                    quiet_since = None;
+                }
+            }
         }
     };
     let spawned = spawn_poller(poll);
     if let Err(e) = spawned {
         tracing::warn!("cannot start the tier-up poller: {e}");
     }
+}
+
+/// What the poller keeps from one poll to the next, parked in the queue while it is away.
+struct PollerState {
+    /// Each function queued for tier 2 already.
+    queued: Vec<bool>,
+    /// Each unit's count (entries, loop iterations and OSR site iterations) at this poll and the
+    /// last one.
+    heat: Vec<u64>,
+    last_heat: Vec<u64>,
+    /// Each OSR site's stretch (see `start_poller`).
+    stretch: Vec<(u32, u32)>,
+}
+
+impl PollerState {
+    fn new(units: usize) -> PollerState {
+        PollerState {
+            queued: vec![false; units],
+            heat: vec![0; units],
+            last_heat: vec![0; units],
+            stretch: vec![(0, 0); OSR_SITES_MAX as usize],
+        }
+    }
+}
+
+/// Begins a quiet period, if nothing stands in its way (see [`crate::quiet`]): no job waits or
+/// runs, and the process has no thread but the program's one, the poller and the compile
+/// threads. Then, under the engine's lock, every slot goes to its lazy entry, the compile threads
+/// are told to leave, the poller's state is parked, and the poller may leave. Otherwise the
+/// state comes back.
+fn leave(state: PollerState) -> Result<(), PollerState> {
+    let Some(engine) = crate::lazy::running() else {
+        return Err(state);
+    };
+    let mut engine = engine.lock();
+    let q = queue();
+    let mut queue_state = q.state.lock();
+    let idle = queue_state.is_empty() && queue_state.ahead.is_empty() && queue_state.running == 0;
+    let threads = 2 + queue_state.alive as u32 + engine.quiet_other_threads();
+    if !idle || crate::quiet::thread_count() != Some(threads) {
+        return Err(state);
+    }
+    queue_state.leaving = true;
+    queue_state.started = false;
+    queue_state.parked_poller = Some(state);
+    drop(queue_state);
+    q.wake.notify_all();
+    engine.quiet_leave();
+    POLLER_STARTED.store(false, Ordering::Release);
+    Ok(())
 }
 
 /// The cores the process may use, as the thread that started the poller had them: the poller is
@@ -674,6 +790,8 @@ fn push(add: impl FnOnce(&mut QueueState)) {
     let q = queue();
     let mut state = q.state.lock();
     add(&mut state);
+    // Work ends a quiet period's leaving (threads not gone yet stay).
+    state.leaving = false;
     if !state.started {
         state.started = true;
         drop(state);
@@ -696,7 +814,10 @@ fn start_threads() {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         cores.saturating_sub(1)
     });
-    for i in 0..threads.max(1) {
+    let q = queue();
+    // Threads still there from before a quiet period count (they stay when work comes first).
+    let alive = q.state.lock().alive;
+    for i in alive..threads.max(1) {
         let factory = factory.clone();
         let spawned = crate::signals::spawn_blocked(|| {
             std::thread::Builder::new()
@@ -704,9 +825,19 @@ fn start_threads() {
                 .stack_size(64 << 20)
                 .spawn(move || tier2_thread(factory))
         });
-        if let Err(e) = spawned {
-            tracing::warn!("cannot start a tier-2 compile thread: {e}");
+        match spawned {
+            Ok(_) => q.state.lock().alive += 1,
+            Err(e) => tracing::warn!("cannot start a tier-2 compile thread: {e}"),
         }
+    }
+}
+
+/// A job taken by a compile thread, until it is finished (see [`QueueState::running`]).
+struct Running(&'static Queue);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.state.lock().running -= 1;
     }
 }
 
@@ -714,18 +845,28 @@ fn tier2_thread(factory: CompilerFactory) {
     // Started by the poller, it would share the poller's one core with the program.
     unpin();
     crate::reclaim::register_runtime_thread();
-    let mut compiler: Option<Box<dyn UnitCompiler>> = None;
     let q = queue();
+    let mut compiler: Option<Box<dyn UnitCompiler>> = q.state.lock().spare_compilers.pop();
     loop {
         let job = {
             let mut state = q.state.lock();
             loop {
                 if let Some(job) = state.pop() {
+                    state.running += 1;
                     break job;
+                }
+                if state.leaving {
+                    // A quiet period (see crate::quiet): the compiler waits for the next thread.
+                    state.alive -= 1;
+                    state.spare_compilers.extend(compiler.take());
+                    drop(state);
+                    crate::reclaim::unregister_runtime_thread();
+                    return;
                 }
                 q.wake.wait(&mut state);
             }
         };
+        let _running = Running(q);
         let Some(engine) = crate::lazy::running() else {
             return;
         };

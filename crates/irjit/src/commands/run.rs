@@ -86,6 +86,13 @@ pub struct RunArgs {
           action = clap::ArgAction::Set)]
     compile_ahead: bool,
 
+    /// Once no counter moves and no compile waits, the background threads leave and the process
+    /// is single-threaded again (the C library's malloc is faster then) until tier-0 code runs
+    /// again (adaptive mode).
+    #[arg(long, value_name = "on|off", default_value = "on", value_parser = parse_switch,
+          action = clap::ArgAction::Set)]
+    idle_exit: bool,
+
     /// Write /tmp/perf-PID.map so `perf report` can name JIT'd functions.
     #[arg(long)]
     perf_map: bool,
@@ -167,6 +174,7 @@ impl RunArgs {
             keep_superseded: false,
             compile_threads: None,
             compile_ahead: true,
+            idle_exit: true,
             perf_map: false,
             crash_report: "auto".to_string(),
             stats,
@@ -325,6 +333,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
             args.interp_calls
         },
         compile_ahead: args.compile_ahead,
+        idle_exit: args.idle_exit,
         factory: Some(factory),
     };
     let mut engine = Engine::new(
@@ -460,6 +469,11 @@ fn print_stats(
         s.ahead_compiled,
         s.ahead_time.as_secs_f64() * 1e3,
         s.ahead_used
+    );
+    eprintln!(
+        "irjit: stats: quiet periods: threads left {} times, single-threaded again {} times, \
+         woken {} times",
+        s.quiet_leaves, s.single_again, s.quiet_wakes
     );
     eprintln!(
         "irjit: stats: units defined {}, compiled {}",

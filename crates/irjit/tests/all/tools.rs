@@ -465,6 +465,144 @@ int main(int argc, char **argv) {{
     }
 }
 
+/// A quiet period (see the runtime's `quiet` module), three ways:
+/// - `wait_until_single` spins through tier-2 code (its loop's OSR continuation, `work` inlined),
+///   so no counter moves: the runtime's threads must leave, and glibc's `__libc_single_threaded`
+///   must read 1 again, with one thread left in the process (read in the same tier-2 code: a
+///   tier-0 function called then would wake the runtime). No call goes through a stub there, so
+///   the handshake must come by signal.
+/// - `loop`: `main`'s second loop, in its tier-0 frame, had no continuation: its first iteration
+///   must wake the runtime (the loop's tripwire), and it must still reach its continuation.
+/// - `call`: `lukewarm`, compiled at tier 0 before and not hot then, is called through a pointer
+///   from the tier-2 code: its stub must wake the runtime, and it must reach tier 2.
+/// - `loop` again with a code cache: its writer thread must leave too.
+/// - `off` (`--idle-exit=off`): the threads stay.
+///
+/// Natively (no thread ever) the program prints the same.
+fn quiet_period_makes_the_process_single_threaded() -> Result<(), Failed> {
+    let bc = compile("quiet_period", QUIET_PERIOD)?;
+    let stats = |out: &Outcome| String::from_utf8_lossy(&out.stderr).into_owned();
+    // "quiet periods: threads left L times, single-threaded again S times, woken W times"
+    let quiet = |out: &Outcome| -> Option<(u64, u64, u64)> {
+        let text = stats(out);
+        let line = text.lines().find(|l| l.contains("quiet periods:"))?;
+        let mut n = line
+            .split_whitespace()
+            .filter_map(|w| w.parse::<u64>().ok());
+        Some((n.next()?, n.next()?, n.next()?))
+    };
+    let continuations = |out: &Outcome| -> Option<u64> {
+        let text = stats(out);
+        let rest = text.split("loop sites, ").nth(1)?;
+        rest.split_whitespace().next()?.parse().ok()
+    };
+    let looped = "single-threaded: 1, threads: 1, calls: 57\n20031622233202432\n";
+    let called = "single-threaded: 1, threads: 1, calls: 9000051\n0\n";
+    // With a code cache, its writer thread must leave too.
+    let cache_dir = support::work_dir("tools").join("quiet_period_cache");
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    let cache = format!("--cache-dir={}", cache_dir.display());
+    let modes = [
+        ("loop", "--no-cache", looped),
+        ("call", "--no-cache", called),
+        ("loop", cache.as_str(), looped),
+    ];
+    for (mode, cache, want) in modes {
+        for attempt in 1..=3 {
+            let run = || {
+                let mut cmd = Command::new(support::irjit());
+                cmd.args(["run", cache, "--stats", &bc, mode])
+                    .env("IRJIT_LOG", "irjit_runtime=debug")
+                    .env("NO_COLOR", "1");
+                support::run(cmd, b"", Duration::from_secs(120))
+            };
+            let out = if attempt > 1 {
+                support::alone(run)
+            } else {
+                run()
+            }?;
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let left = quiet(&out)
+                .is_some_and(|(left, single, woken)| left >= 1 && single >= 1 && woken >= 1);
+            let moved_on = match mode {
+                // wait_until_single's loop and main's second one.
+                "loop" => continuations(&out).is_some_and(|n| n >= 2),
+                _ => stats(&out).contains("tier 2 ready unit=\"lukewarm\""),
+            };
+            if out.status == Status::Exited(0) && stdout == want && left && moved_on {
+                break;
+            }
+            if attempt == 3 {
+                return Err(format!(
+                    "{mode} ({cache}): no quiet period, no wake, or a wrong result:\n{out:?}\n{}",
+                    stats(&out)
+                )
+                .into());
+            }
+        }
+    }
+    // Off: the threads stay (a short wait: the flag never comes back).
+    let off = irjit(&[
+        "run",
+        "--no-cache",
+        "--stats",
+        "--idle-exit=off",
+        &bc,
+        "off",
+    ])?;
+    match quiet(&off) {
+        Some((0, 0, 0))
+            if String::from_utf8_lossy(&off.stdout).starts_with("single-threaded: 0,") =>
+        {
+            Ok(())
+        }
+        _ => Err(format!(
+            "--idle-exit=off left a quiet period:\n{off:?}\n{}",
+            stats(&off)
+        )
+        .into()),
+    }
+}
+
+/// See [`quiet_period_makes_the_process_single_threaded`].
+const QUIET_PERIOD: &str = r#"#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/single_threaded.h>
+static long work(long x) { return (x * 7) ^ (x >> 2); }
+long lukewarm(long x) { return x % 7; }
+/* Called through a pointer: the tier-2 code cannot inline it. */
+long (*volatile lukewarm_ptr)(long) = lukewarm;
+int seen_threads = -1, seen_single = -1;
+long calls_sum;
+long wait_until_single(long rounds, long calls) {
+  long s = 0;
+  for (long r = 0; !*(volatile char *)&__libc_single_threaded && r < rounds; r++)
+    for (long i = 0; i < 1000; i++) s += work(i);
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "Threads:", 8)) seen_threads = atoi(line + 8);
+  if (f) fclose(f);
+  seen_single = __libc_single_threaded;
+  for (long j = 0; j < calls; j++) calls_sum += lukewarm_ptr(j);
+  return s;
+}
+int main(int argc, char **argv) {
+  const char *mode = argc > 1 ? argv[1] : "loop";
+  for (int i = 0; i < 20; i++) calls_sum += lukewarm(i);
+  long s = wait_until_single(strcmp(mode, "off") ? 20000000 : 1000,
+                             strcmp(mode, "call") ? 0 : 3000000);
+  printf("single-threaded: %d, threads: %d, calls: %ld\n", seen_single, seen_threads,
+         calls_sum);
+  long t = s & 1;
+  if (!strcmp(mode, "loop"))
+    for (long i = 0; i < 200000000L; i++) t += i ^ (i >> 3);
+  printf("%ld\n", t - (s & 1));
+  return 0;
+}
+"#;
+
 fn libc_sigsegv() -> i32 {
     11
 }
@@ -476,6 +614,10 @@ pub fn trials() -> Vec<Trial> {
         t(
             "compile_ahead_serves_first_calls",
             compile_ahead_serves_first_calls,
+        ),
+        t(
+            "quiet_period_makes_the_process_single_threaded",
+            quiet_period_makes_the_process_single_threaded,
         ),
         t("perf_map", perf_map),
         match perf_unusable() {

@@ -140,6 +140,25 @@ impl CacheSession {
         }
     }
 
+    /// The writer thread runs in this process.
+    pub fn has_writer_thread(&self) -> bool {
+        self.writer
+            .lock()
+            .expect("not poisoned")
+            .as_ref()
+            .is_some_and(|w| w.pid == std::process::id())
+    }
+
+    /// Lets the writer thread end once it has written what it was handed (a quiet period, see
+    /// `crate::quiet`); the next store starts another.
+    pub fn release_writer(&self) {
+        let mut writer = self.writer.lock().expect("not poisoned");
+        if writer.as_ref().is_some_and(|w| w.pid == std::process::id()) {
+            // Without a sender, its loop ends when the queue is empty.
+            *writer = None;
+        }
+    }
+
     /// Waits (a bounded time) until the objects handed to the writer are on disk.
     pub fn flush(&self) {
         let writer = self.writer.lock().expect("not poisoned");
@@ -212,6 +231,7 @@ fn spawn_writer(cache: Arc<Cache>) -> Option<Writer> {
                         }
                     }
                 }
+                crate::reclaim::unregister_runtime_thread();
             })
     });
     match spawned {

@@ -2,8 +2,9 @@
 //! its shared object (on glibc they live in `libc_nonshared.a`, linked statically into every
 //! native executable), the exit machinery (see [`crate::exit`]), the sleeps (see `sleep`),
 //! `dlopen` and `dlclose` (after which libgcc_s may have arrived, or before it may leave: see
-//! `link::unwind`), and the heap-resident data `__dso_handle`, `__cpu_model` and
-//! `__cpu_features2`.
+//! `link::unwind`), the hook tier-0 loops call when their count restarts
+//! (`__irjit_loop_restart`, see `crate::quiet`), and the heap-resident data `__dso_handle`,
+//! `__cpu_model` and `__cpu_features2`.
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -110,6 +111,7 @@ pub(super) fn lookup(name: &str) -> Option<u64> {
         "usleep" => super::sleep::usleep as *const () as u64,
         "dlopen" => irjit_dlopen as *const () as u64,
         "dlclose" => irjit_dlclose as *const () as u64,
+        "__irjit_loop_restart" => crate::quiet::loop_restart as *const () as u64,
         _ => return None,
     };
     Some(addr)

@@ -140,6 +140,21 @@ pub(crate) fn register_runtime_thread() {
     threads::register_runtime_thread();
 }
 
+/// Unmarks the calling thread, which is about to end.
+pub(crate) fn unregister_runtime_thread() {
+    threads::unregister_runtime_thread();
+}
+
+/// See [`threads::signal_quiet_handshake`].
+pub(crate) fn signal_quiet_handshake(tid: i32) -> bool {
+    threads::signal_quiet_handshake(tid)
+}
+
+/// The calling thread's kernel ID.
+pub(crate) fn current_tid() -> i32 {
+    threads::current_tid()
+}
+
 /// In a forked child: forget the parent's threads.
 pub(crate) fn reset_after_fork() {
     threads::reset_after_fork();

@@ -87,6 +87,13 @@ extern "C" fn on_stop(_sig: c_int, _info: *mut libc::siginfo_t, context: *mut c_
     // SAFETY: errno is thread-local; the handler restores it before returning.
     let errno = unsafe { *libc::__errno_location() };
     let round = ACTIVE.load(Ordering::Acquire);
+    if round == 0 && QUIET_HANDSHAKE.load(Ordering::Acquire) == gettid() {
+        QUIET_HANDSHAKE.store(0, Ordering::Release);
+        // SAFETY: the kernel passes a valid ucontext to SA_SIGINFO handlers.
+        let pc = unsafe { (*(context as *const libc::ucontext_t)).uc_mcontext.gregs }
+            [libc::REG_RIP as usize] as u64;
+        crate::quiet::handshake_from_signal(pc);
+    }
     if round != 0 {
         let tid = gettid();
         let used = SLOTS_USED.load(Ordering::Acquire).min(MAX_THREADS);
@@ -118,6 +125,40 @@ extern "C" fn on_stop(_sig: c_int, _info: *mut libc::siginfo_t, context: *mut c_
     unsafe { *libc::__errno_location() = errno };
 }
 
+/// The thread asked to run a quiet period's handshake from the stop signal's handler (0: none).
+static QUIET_HANDSHAKE: AtomicI32 = AtomicI32::new(0);
+
+/// The stop signal's handler is installed.
+static INSTALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Asks thread `tid` to run a quiet period's handshake (see `crate::quiet`) from the stop
+/// signal's handler, if the handler is installed and the thread runs user code now and does not
+/// block the signal: like a round, it leaves a thread blocked in a system call alone. Returns
+/// whether it was signalled.
+pub(crate) fn signal_quiet_handshake(tid: i32) -> bool {
+    if !INSTALLED.load(Ordering::Acquire) {
+        return false;
+    }
+    let mut buf = [0u8; 4096];
+    if task_state(tid, &mut buf) != TaskState::Running
+        || blocks_stop_signal(tid, &mut buf) != Some(false)
+    {
+        return false;
+    }
+    QUIET_HANDSHAKE.store(tid, Ordering::Release);
+    // SAFETY: signals one thread of this process with a signal whose handler is installed.
+    let rc = unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), tid, stop_signal()) };
+    if rc != 0 {
+        QUIET_HANDSHAKE.store(0, Ordering::Release);
+    }
+    rc == 0
+}
+
+/// The calling thread's kernel ID.
+pub(crate) fn current_tid() -> i32 {
+    gettid()
+}
+
 /// Installs the stop signal's handler.
 pub(crate) fn install_handler() {
     // SAFETY: a zeroed, then filled sigaction; the handler uses only atomics and system calls.
@@ -128,6 +169,7 @@ pub(crate) fn install_handler() {
         libc::sigemptyset(&mut action.sa_mask);
         libc::sigaction(stop_signal(), &action, std::ptr::null_mut());
     }
+    INSTALLED.store(true, Ordering::Release);
 }
 
 /// Threads of irjit's own, which rounds skip.
@@ -145,6 +187,20 @@ pub(crate) fn register_runtime_thread() {
         }
     }
     // Table full: the thread is simply scanned like a program thread.
+}
+
+/// The calling runtime thread is about to end (a quiet period, see `crate::quiet`): its thread
+/// ID may be reused by a program thread, which must be scanned.
+pub(crate) fn unregister_runtime_thread() {
+    let tid = gettid();
+    for slot in &RUNTIME_THREADS {
+        if slot
+            .compare_exchange(tid, 0, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            return;
+        }
+    }
 }
 
 /// In a forked child: the parent's threads do not exist here.
