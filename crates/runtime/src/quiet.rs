@@ -81,7 +81,7 @@ pub(crate) fn quiet_before_leaving() -> Duration {
 }
 
 /// How long the handshake waits for the leaving threads to be gone.
-const HANDSHAKE_WAIT: Duration = Duration::from_millis(200);
+const HANDSHAKE_WAIT: Duration = Duration::from_millis(50);
 
 /// Where the runtime's threads are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -779,7 +779,9 @@ pub(crate) fn notify_hot(unit: u32, heat: u64) {
 /// Queues functions to compile ahead at tier 0 (see [`TierOptions::compile_ahead`]). Functions
 /// found later are served first: the code that refers to them has just been linked and runs now.
 pub(crate) fn compile_ahead(units: Vec<UnitId>) {
-    if units.is_empty() {
+    // Not during a quiet period (a function translated for the interpreter finds some): it
+    // would start the compile threads again for spare-time work.
+    if units.is_empty() || crate::quiet::state() != crate::quiet::State::Awake {
         return;
     }
     push(|q| q.ahead.extend(units.into_iter().rev()));
