@@ -476,6 +476,8 @@ int main(int argc, char **argv) {{
 /// - `call`: `lukewarm`, compiled at tier 0 before and not hot then, is called through a pointer
 ///   from the tier-2 code: its stub must wake the runtime, and it must reach tier 2.
 /// - `loop` again with a code cache: its writer thread must leave too.
+/// - `resolver`: the spin calls `spin` through a pointer, and `--keep-superseded` leaves no stop
+///   signal handler: the handshake must come at a call through a stub, in the resolver.
 /// - `off` (`--idle-exit=off`): the threads stay.
 ///
 /// Natively (no thread ever) the program prints the same.
@@ -502,16 +504,19 @@ fn quiet_period_makes_the_process_single_threaded() -> Result<(), Failed> {
     let cache_dir = support::work_dir("tools").join("quiet_period_cache");
     let _ = std::fs::remove_dir_all(&cache_dir);
     let cache = format!("--cache-dir={}", cache_dir.display());
+    let plain = "single-threaded: 1, threads: 1, calls: 57\n0\n";
     let modes = [
-        ("loop", "--no-cache", looped),
-        ("call", "--no-cache", called),
-        ("loop", cache.as_str(), looped),
+        ("loop", "--no-cache", "--idle-exit=on", looped),
+        ("call", "--no-cache", "--idle-exit=on", called),
+        ("loop", cache.as_str(), "--idle-exit=on", looped),
+        // No stop signal handler (no reclamation): the handshake must come in the resolver.
+        ("resolver", "--no-cache", "--keep-superseded", plain),
     ];
-    for (mode, cache, want) in modes {
+    for (mode, cache, flag, want) in modes {
         for attempt in 1..=3 {
             let run = || {
                 let mut cmd = Command::new(support::irjit());
-                cmd.args(["run", cache, "--stats", &bc, mode])
+                cmd.args(["run", cache, flag, "--stats", &bc, mode])
                     .env("IRJIT_LOG", "irjit_runtime=debug")
                     .env("NO_COLOR", "1");
                 support::run(cmd, b"", Duration::from_secs(120))
@@ -522,12 +527,14 @@ fn quiet_period_makes_the_process_single_threaded() -> Result<(), Failed> {
                 run()
             }?;
             let stdout = String::from_utf8_lossy(&out.stdout);
-            let left = quiet(&out)
-                .is_some_and(|(left, single, woken)| left >= 1 && single >= 1 && woken >= 1);
+            let left = quiet(&out).is_some_and(|(left, single, woken)| {
+                left >= 1 && single >= 1 && (woken >= 1 || mode == "resolver")
+            });
             let moved_on = match mode {
                 // wait_until_single's loop and main's second one.
                 "loop" => continuations(&out).is_some_and(|n| n >= 2),
-                _ => stats(&out).contains("tier 2 ready unit=\"lukewarm\""),
+                "call" => stats(&out).contains("tier 2 ready unit=\"lukewarm\""),
+                _ => stats(&out).contains("the process is single-threaded again"),
             };
             if out.status == Status::Exited(0) && stdout == want && left && moved_on {
                 break;
@@ -573,12 +580,15 @@ static long work(long x) { return (x * 7) ^ (x >> 2); }
 long lukewarm(long x) { return x % 7; }
 /* Called through a pointer: the tier-2 code cannot inline it. */
 long (*volatile lukewarm_ptr)(long) = lukewarm;
+long spin(long x) { return (x * 7) ^ (x >> 2); }
+long (*volatile spin_ptr)(long) = spin;
+int through_stub;
 int seen_threads = -1, seen_single = -1;
 long calls_sum;
 long wait_until_single(long rounds, long calls) {
   long s = 0;
   for (long r = 0; !*(volatile char *)&__libc_single_threaded && r < rounds; r++)
-    for (long i = 0; i < 1000; i++) s += work(i);
+    for (long i = 0; i < 1000; i++) s += through_stub ? spin_ptr(i) : work(i);
   FILE *f = fopen("/proc/self/status", "r");
   char line[256];
   while (f && fgets(line, sizeof line, f))
@@ -590,6 +600,7 @@ long wait_until_single(long rounds, long calls) {
 }
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "loop";
+  through_stub = !strcmp(mode, "resolver");
   for (int i = 0; i < 20; i++) calls_sum += lukewarm(i);
   long s = wait_until_single(strcmp(mode, "off") ? 20000000 : 1000,
                              strcmp(mode, "call") ? 0 : 3000000);
