@@ -169,20 +169,7 @@ fn supported() -> bool {
 /// Threads in this process, from `/proc/self/stat` (field 20), read without allocating.
 pub(crate) fn thread_count() -> Option<u32> {
     let mut buf = [0u8; 4096];
-    // SAFETY: opening a NUL-terminated path, reading into a local buffer of the given size, and
-    // closing the descriptor opened here.
-    let len = unsafe {
-        let fd = libc::open(
-            c"/proc/self/stat".as_ptr(),
-            libc::O_RDONLY | libc::O_CLOEXEC,
-        );
-        if fd < 0 {
-            return None;
-        }
-        let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
-        libc::close(fd);
-        usize::try_from(n).ok()?
-    };
+    let len = crate::reclaim::threads::read_proc(c"/proc/self/stat", &mut buf)?;
     let text = &buf[..len];
     // The command name (field 2) is in parentheses and may hold spaces: count after its end.
     let close = text.iter().rposition(|&b| b == b')')?;

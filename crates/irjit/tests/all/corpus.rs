@@ -274,11 +274,7 @@ fn run_with_stats(
         .args(&program.args);
     environment(&mut cmd);
     let run = || support::run(cmd, &program.stdin, Duration::from_secs(300));
-    let got = if attempt > 1 {
-        support::alone(run)
-    } else {
-        run()
-    }?;
+    let got = support::attempt(attempt, run)?;
     if want.status != got.status || want.stdout != got.stdout {
         return Err(format!(
             "{} ({what}): output or status differs from native ({:?} vs {:?})",

@@ -273,11 +273,7 @@ fn lua_osr_interpreter_loop() -> Result<(), Failed> {
                 &[("IRJIT_LOG", "irjit_runtime=debug")],
             )
         };
-        let got = if attempt > 1 {
-            support::alone(run)
-        } else {
-            run()
-        }?;
+        let got = support::attempt(attempt, run)?;
         // stderr holds irjit's log: status and stdout are compared.
         let log = String::from_utf8_lossy(&got.stderr);
         let got = Outcome {

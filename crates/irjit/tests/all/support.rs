@@ -36,6 +36,16 @@ pub fn alone<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// The `attempt`-th run (from 1) of a trial retried when a loaded machine starved it: the first
+/// shares the machine, retries run [`alone`].
+pub fn attempt<T>(attempt: u32, run: impl FnOnce() -> T) -> T {
+    if attempt > 1 {
+        alone(run)
+    } else {
+        run()
+    }
+}
+
 /// A shared hold on the machine for one process, unless this thread already holds it alone.
 fn shared() -> Option<RwLockReadGuard<'static, ()>> {
     (!ALONE.with(Cell::get)).then(|| MACHINE.read().unwrap_or_else(|e| e.into_inner()))

@@ -521,11 +521,7 @@ fn quiet_period_makes_the_process_single_threaded() -> Result<(), Failed> {
                     .env("NO_COLOR", "1");
                 support::run(cmd, b"", Duration::from_secs(120))
             };
-            let out = if attempt > 1 {
-                support::alone(run)
-            } else {
-                run()
-            }?;
+            let out = support::attempt(attempt, run)?;
             let stdout = String::from_utf8_lossy(&out.stdout);
             let left = quiet(&out).is_some_and(|(left, single, woken)| {
                 left >= 1 && single >= 1 && (woken >= 1 || mode == "resolver")

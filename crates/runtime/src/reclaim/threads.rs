@@ -217,7 +217,7 @@ fn is_runtime_thread(tid: i32) -> bool {
 }
 
 /// Reads a whole `/proc` file into `buf` without allocating; `None` if it is gone or too big.
-fn read_proc(path: &CStr, buf: &mut [u8]) -> Option<usize> {
+pub(crate) fn read_proc(path: &CStr, buf: &mut [u8]) -> Option<usize> {
     // SAFETY: a NUL-terminated path; reads into a buffer we own; the descriptor is closed.
     unsafe {
         let fd = libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
