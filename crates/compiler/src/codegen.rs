@@ -31,12 +31,27 @@ fn init_native_target() {
 /// The exit status irjit uses for its own failures (see the CLI's documentation).
 const FAILURE_STATUS: i32 = 125;
 
+extern "C" {
+    fn fflush(stream: *mut std::ffi::c_void) -> std::ffi::c_int;
+    fn _exit(status: std::ffi::c_int) -> !;
+}
+
 /// LLVM calls this instead of printing "LLVM ERROR" and aborting; it cannot return.
+///
+/// It ends the process as the runtime ends it after its own failures while the program runs: the
+/// program's output so far is flushed, and no exit handler runs. `exit` would run them, and the
+/// runtime's (statistics, the code cache) waits for the engine lock, which a compile on a first
+/// call holds while LLVM fails in it: the process would hang.
 extern "C" fn fatal_error(reason: *const std::ffi::c_char) {
     // SAFETY: LLVM passes a NUL-terminated reason.
     let reason = unsafe { CStr::from_ptr(reason) }.to_string_lossy();
     eprintln!("irjit: error: LLVM failed: {reason}");
-    std::process::exit(FAILURE_STATUS);
+    // SAFETY: flushing every C stream (NULL) and leaving at once; both are async-signal tolerant
+    // C library calls with no precondition.
+    unsafe {
+        fflush(ptr::null_mut());
+        _exit(FAILURE_STATUS)
+    }
 }
 
 /// An owned target machine.

@@ -259,6 +259,49 @@ fn stats_are_printed() -> Result<(), Failed> {
     Ok(())
 }
 
+/// LLVM fails in code generation (an intrinsic of another target cannot be selected): in every
+/// mode irjit says so and exits with its failure status, the program's output so far flushed. A
+/// compile on a first call once hung here instead: `exit` ran the runtime's exit hook, which
+/// waited for the engine lock the failing compile held.
+fn llvm_fatal_error() -> Result<(), Failed> {
+    let dir = support::work_dir("errors");
+    let path = write(
+        &dir,
+        "cannot_select.ll",
+        b"declare void @llvm.aarch64.isb(i32)\n\
+          declare i32 @puts(ptr)\n\
+          @s = private constant [6 x i8] c\"hello\\00\"\n\
+          define void @bad() {\n  call void @llvm.aarch64.isb(i32 15)\n  ret void\n}\n\
+          define i32 @main() {\n  call i32 @puts(ptr @s)\n  call void @bad()\n  ret i32 0\n}\n",
+    );
+    // Adaptive mode may compile `bad` ahead, on a background thread, before `main` prints; at
+    // tier 2 `main` inlines `bad`, so its own compile fails.
+    let (hello, nothing): (&[u8], &[u8]) = (b"hello\n", b"");
+    let cases: [(&[&str], &[&[u8]]); 5] = [
+        (&[], &[nothing, hello]),
+        (&["--interp-calls=0", "--compile-ahead=off"], &[hello]),
+        (&["--tier=0"], &[hello]),
+        (&["--tier=2"], &[nothing]),
+        (&["--lazy=off"], &[nothing]),
+    ];
+    for (mode, stdout) in cases {
+        let mut args = vec!["run", "--no-cache"];
+        args.extend_from_slice(mode);
+        args.push(&path);
+        let out = irjit(&args)?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status != Status::Exited(FAILURE)
+            || !stdout.contains(&out.stdout.as_slice())
+            || !stderr.contains("irjit: error: LLVM failed: Cannot select")
+            || stderr.contains("panicked")
+            || stderr.lines().count() != 1
+        {
+            return Err(format!("{mode:?}: unexpected: {out:?}\n{stderr}").into());
+        }
+    }
+    Ok(())
+}
+
 pub fn trials() -> Vec<Trial> {
     let t = |name: &str, f: fn() -> Result<(), Failed>| Trial::test(format!("errors::{name}"), f);
     vec![
@@ -279,5 +322,6 @@ pub fn trials() -> Vec<Trial> {
             default_argv0_strips_extension,
         ),
         t("stats_are_printed", stats_are_printed),
+        t("llvm_fatal_error", llvm_fatal_error),
     ]
 }
