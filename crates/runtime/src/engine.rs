@@ -731,6 +731,36 @@ impl Engine {
         ))
     }
 
+    /// The OSR site whose continuation compile should give `unit`'s tier-2 entry too, now that
+    /// `unit` is hot: a large function (see [`Engine::osr_with_function`]) one of whose sites
+    /// has counted half a threshold of iterations or more (the one with most). A call that
+    /// started in tier 0 may stay in that loop (SQLite's `sqlite3VdbeExec` runs a whole query
+    /// in one call): its entry compile alone would not serve it, and its continuation would
+    /// then cost a second compile of the function's bulk (0.5-0.7 s each, 1.2 s of SQLite's
+    /// 2.8 s of tier-2 compiling). None while a continuation of `unit` is compiled already.
+    pub fn combined_osr_site(&self, unit: UnitId) -> Option<u32> {
+        let osr = self.osr.as_ref()?;
+        let state = self.units.get(unit.index())?;
+        if !(state.linked || state.hot) || !self.osr_with_function(unit) {
+            return None;
+        }
+        let half = (osr.table.threshold / 2).max(1);
+        let mut best: Option<(u32, u32)> = None;
+        for (site, state) in osr.sites.iter().enumerate() {
+            if state.unit != unit {
+                continue;
+            }
+            if state.busy {
+                return None;
+            }
+            let iterations = osr.table.iterations(site as u32);
+            if !state.done && iterations >= half && best.is_none_or(|(_, most)| iterations > most) {
+                best = Some((site as u32, iterations));
+            }
+        }
+        best.map(|(site, _)| site)
+    }
+
     /// Whether the continuation compile of a site of `unit` should also give the function's own
     /// tier-2 code: when the function is large (its tier-0 code at least [`COMBINED_MIN_BYTES`])
     /// and has no tier-2 code, nor a compile of it under way. Both compiles would cost about

@@ -850,7 +850,7 @@ fn tier2_thread(factory: CompilerFactory) {
     let q = queue();
     let mut compiler: Option<Box<dyn UnitCompiler>> = q.state.lock().spare_compilers.pop();
     loop {
-        let job = {
+        let mut job = {
             let mut state = q.state.lock();
             loop {
                 if let Some(job) = state.pop() {
@@ -881,7 +881,22 @@ fn tier2_thread(factory: CompilerFactory) {
         // Decide under the lock, compile outside it: the program's first calls keep being
         // served while this thread runs LLVM.
         let claimed = match job {
-            Job::TierUp(unit) => engine.lock().begin_tier_up(unit).map(|r| (unit, r)),
+            Job::TierUp(unit) => {
+                let mut engine = engine.lock();
+                // A large function with a hot loop: one compile gives its tier-2 entry and the
+                // continuation a call running its tier-0 loop enters.
+                let queued = Instant::now();
+                let combined = engine
+                    .combined_osr_site(unit)
+                    .and_then(|site| Some((site, engine.begin_osr(site, queued)?)));
+                match combined {
+                    Some((site, claimed)) => {
+                        job = Job::Osr(site, queued);
+                        Some(claimed)
+                    }
+                    None => engine.begin_tier_up(unit).map(|r| (unit, r)),
+                }
+            }
             Job::Osr(site, queued) => engine.lock().begin_osr(site, queued),
             Job::Ahead(unit) => crate::ahead::begin(unit).map(|r| (unit, r)),
         };

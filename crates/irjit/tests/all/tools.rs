@@ -610,6 +610,63 @@ int main(int argc, char **argv) {
 }
 "#;
 
+/// `tests/programs/osr_hot_interpreter.c`: `exec`, a large function (its tier-0 code over 8 KB),
+/// gets hot through 20000 short calls while its loop counts iterations too, then one call stays
+/// in that loop. The function's one tier-2 compile must also give the loop's continuation, which
+/// the long call enters: no second compile of the function for OSR. The debug log shows each
+/// compile, `--stats` the continuation that came with its function's entry.
+fn hot_large_function_compiles_once_for_entry_and_loop() -> Result<(), Failed> {
+    let source =
+        std::fs::read_to_string(support::repo_root().join("tests/programs/osr_hot_interpreter.c"))
+            .map_err(|e| format!("osr_hot_interpreter.c: {e}"))?;
+    let bc = compile("osr_hot_interpreter", &source)?;
+    let run = || {
+        let mut cmd = Command::new(support::irjit());
+        cmd.args(["run", "--no-cache", "--stats", &bc, "30000000"])
+            .env("IRJIT_LOG", "irjit_runtime=debug")
+            .env("NO_COLOR", "1");
+        support::run(cmd, b"", Duration::from_secs(120))
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let out = support::attempt(attempt, run)?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if out.status != Status::Exited(0)
+            || stdout
+                != "short calls: 15842609790255371061\nlong call: 1940309027499899528\n\
+                    table: 846316825871875139\n"
+        {
+            return Err(format!("wrong result: {out:?}\n{stderr}").into());
+        }
+        let compiles = stderr
+            .lines()
+            .filter(|l| l.contains("tier-2 compile begins") && l.contains("unit=exec "))
+            .count();
+        let with_function = stderr
+            .split(" with their function's tier-2 entry")
+            .next()
+            .and_then(|head| head.rsplit('(').next())
+            .and_then(|n| n.parse::<u64>().ok());
+        let combined = stderr.lines().any(|l| {
+            l.contains("tier-2 entry from the continuation's compile") && l.contains("\"exec\"")
+        });
+        if compiles == 1 && combined && with_function.is_some_and(|n| n >= 1) {
+            return Ok(());
+        }
+        // The tier-up may not start before the program ends if a loaded machine starves the
+        // compile thread: tried again, alone.
+        if attempt == 3 || compiles > 1 {
+            return Err(format!(
+                "exec: {compiles} tier-2 compiles, entry from the continuation: {combined}, \
+                 with their function: {with_function:?}\n{stderr}"
+            )
+            .into());
+        }
+    }
+}
+
 fn libc_sigsegv() -> i32 {
     11
 }
@@ -625,6 +682,10 @@ pub fn trials() -> Vec<Trial> {
         t(
             "quiet_period_makes_the_process_single_threaded",
             quiet_period_makes_the_process_single_threaded,
+        ),
+        t(
+            "hot_large_function_compiles_once_for_entry_and_loop",
+            hot_large_function_compiles_once_for_entry_and_loop,
         ),
         t("perf_map", perf_map),
         match perf_unusable() {
