@@ -46,8 +46,9 @@ extern "C" fn fatal_error(reason: *const std::ffi::c_char) {
     // SAFETY: LLVM passes a NUL-terminated reason.
     let reason = unsafe { CStr::from_ptr(reason) }.to_string_lossy();
     eprintln!("irjit: error: LLVM failed: {reason}");
-    // SAFETY: flushing every C stream (NULL) and leaving at once; both are async-signal tolerant
-    // C library calls with no precondition.
+    // SAFETY: C library calls without preconditions: flush every stream (NULL), then leave at
+    // once. (A stream locked by a thread blocked in I/O holds the flush up until the I/O ends,
+    // as it does the runtime's own `fatal`.)
     unsafe {
         fflush(ptr::null_mut());
         _exit(FAILURE_STATUS)
