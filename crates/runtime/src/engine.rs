@@ -697,7 +697,7 @@ impl Engine {
                 && state.unit == unit
                 && !state.done
                 && state.local < 64
-                && table.iterations(other) >= (table.threshold / 2).max(1)
+                && table.half_way(other).is_some()
             {
                 state.busy = true;
                 state.deferred = false;
@@ -744,7 +744,6 @@ impl Engine {
         if !(state.linked || state.hot) || !self.osr_with_function(unit) {
             return None;
         }
-        let half = (osr.table.threshold / 2).max(1);
         let mut best: Option<(u32, u32)> = None;
         for (site, state) in osr.sites.iter().enumerate() {
             if state.unit != unit {
@@ -753,9 +752,13 @@ impl Engine {
             if state.busy {
                 return None;
             }
-            let iterations = osr.table.iterations(site as u32);
-            if !state.done && iterations >= half && best.is_none_or(|(_, most)| iterations > most) {
-                best = Some((site as u32, iterations));
+            if state.done {
+                continue;
+            }
+            if let Some(iterations) = osr.table.half_way(site as u32) {
+                if best.is_none_or(|(_, most)| iterations > most) {
+                    best = Some((site as u32, iterations));
+                }
             }
         }
         best.map(|(site, _)| site)

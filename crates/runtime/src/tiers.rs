@@ -234,6 +234,14 @@ impl OsrTable {
         }
     }
 
+    /// A site's iterations so far, if they reach half the threshold: enough for the site to be
+    /// compiled into a continuation of its function that another of its sites (or its tier-up)
+    /// asked for.
+    pub fn half_way(&self, site: u32) -> Option<u32> {
+        let iterations = self.iterations(site);
+        (iterations >= (self.threshold / 2).max(1)).then_some(iterations)
+    }
+
     /// A site's iterations so far.
     pub fn iterations(&self, site: u32) -> u32 {
         self.count(site).load(Ordering::Relaxed) & !OSR_READY
