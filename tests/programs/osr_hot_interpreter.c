@@ -95,14 +95,15 @@ __attribute__((noinline)) unsigned long exec(const unsigned char *prog, int len,
 }
 
 int main(int argc, char **argv) {
-  long long_steps = argc > 1 ? atol(argv[1]) : 10000000;
+  long long_steps = argc > 1 ? atol(argv[1]) : 60000000;
   unsigned char prog[257];
   for (int i = 0; i < 257; i++) prog[i] = (unsigned char)((i * 37 + 11) % OPS);
   unsigned long sum = 0;
   /* Many short calls: the function gets hot, its loop too, but no call stays in it. */
   for (int i = 0; i < 20000; i++) sum += exec(prog + (i % 100), 100, 12, sum);
   printf("short calls: %lu\n", sum);
-  /* One long call. */
+  /* One long call: about 0.6 s in tier-0 code, several times what the compile of `exec` takes,
+     so that its continuation is ready while the call runs even on a loaded machine. */
   printf("long call: %lu\n", exec(prog, 257, long_steps, sum));
   unsigned long t = 0;
   for (int i = 0; i < 64; i++) t = t * 3 + tab[i];
