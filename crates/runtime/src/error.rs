@@ -29,6 +29,9 @@ pub enum HeapError {
     /// Memory of a region that is never given back (writable data).
     #[error("the code heap's {0:?} region is never freed")]
     NotFreeable(Region),
+    /// A forked child found no copy of the heap made before the fork.
+    #[error("no copy of the code heap was made before fork()")]
+    NoForkCopy,
 }
 
 /// Linking an object into the heap failed.

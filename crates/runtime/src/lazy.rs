@@ -428,16 +428,26 @@ fn request(unit: UnitId) -> Result<u64, String> {
 extern "C" fn before_fork() {
     // The engine's lock is held across fork(): the parent releases it, the child replaces it. So
     // no compile is half done in the heap the child copies. (The child replaces the compile
-    // service whatever state it is in.)
+    // service whatever state it is in.) The heap's shared pages are copied for the child here,
+    // under the lock: after fork() the parent's compile thread may write them at once.
     if let Some(engine) = running() {
-        std::mem::forget(engine.lock());
+        let mut guard = engine.lock();
+        if let Err(e) = guard.heap_mut().prepare_fork() {
+            // The child reports it (a fatal error there): it has no heap of its own.
+            tracing::warn!("copying the code heap for a forked child failed: {e}");
+        }
+        std::mem::forget(guard);
     }
 }
 
 extern "C" fn after_fork_parent() {
     if let Some(engine) = running() {
-        // SAFETY: before_fork locked it in this thread and forgot the guard.
-        unsafe { engine.force_unlock() };
+        // SAFETY: before_fork locked it in this thread and forgot the guard, so this thread has
+        // the engine to itself until it unlocks it.
+        unsafe {
+            (*engine.data_ptr()).heap_mut().forget_fork_copy();
+            engine.force_unlock();
+        }
     }
 }
 

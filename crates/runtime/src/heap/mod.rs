@@ -14,7 +14,10 @@
 //! and a separate *write view* (elsewhere in the address space) is never executable. The linker
 //! writes through the write view; the change is visible in the execution view at once (x86-64
 //! keeps instruction caches coherent with data writes). Writable data needs no second view and is
-//! private anonymous memory, so a `fork()` of the program gives the child its own copy.
+//! private anonymous memory, so a `fork()` of the program gives the child its own copy. Shared
+//! memory stays shared across a fork, so the parent copies the code and read-only regions into
+//! new shared memory just before it ([`CodeHeap::prepare_fork`]) and the child maps that copy in
+//! place of the execution view ([`CodeHeap::privatize`]).
 //!
 //! Code and read-only data can be given back ([`CodeHeap::free`]): superseded code is freed once
 //! no thread can run it any more (see [`crate::reclaim`]), and later allocations reuse the space
@@ -268,13 +271,25 @@ impl CodeHeap {
         unsafe { std::slice::from_raw_parts_mut(self.maps.write_ptr(offset), len) }
     }
 
-    /// Gives this process a private copy of the code and read-only regions (after `fork()`, in
-    /// the child), so that what it writes from now on stays its own.
-    pub fn privatize(&mut self) -> Result<(), HeapError> {
+    /// Just before `fork()` (the engine's lock held, so nothing writes the heap): copies the code
+    /// and read-only regions for the child to adopt in [`CodeHeap::privatize`].
+    pub fn prepare_fork(&mut self) -> Result<(), HeapError> {
         let used = [
             (0, self.used(Region::Code) as usize),
             (CODE_SIZE as usize, self.used(Region::ReadOnly) as usize),
         ];
+        self.maps.prepare_fork(&used)
+    }
+
+    /// After `fork()` in the parent: lets go of the copy [`CodeHeap::prepare_fork`] made.
+    pub fn forget_fork_copy(&mut self) {
+        self.maps.forget_fork_copy();
+    }
+
+    /// Gives this process (a forked child) a private copy of the code and read-only regions, as
+    /// they were when [`CodeHeap::prepare_fork`] ran, so that what it writes from now on stays
+    /// its own and what its parent writes never reaches it.
+    pub fn privatize(&mut self) -> Result<(), HeapError> {
         let protections = [
             (0, CODE_SIZE as usize, sys::Protection::ReadExecute),
             (
@@ -283,7 +298,7 @@ impl CodeHeap {
                 sys::Protection::Read,
             ),
         ];
-        self.maps.privatize(&used, &protections)
+        self.maps.privatize(&protections)
     }
 
     /// Writes `bytes` at `addr`.
@@ -319,5 +334,56 @@ mod tests {
         heap.free(Region::Code, c, 256).unwrap();
         assert_eq!(heap.used(Region::Code), 400);
         assert!(heap.free(Region::Data, HeapAddr(0), 8).is_err());
+    }
+
+    /// A forked child gets the heap as it was at the fork, even when the parent writes it before
+    /// the child has made its copy (the parent's compile thread links code at once), and what
+    /// the child writes afterwards never reaches the parent.
+    #[test]
+    fn forked_child_keeps_the_heap_of_the_fork_moment() {
+        let mut heap = CodeHeap::new().unwrap();
+        let a = heap.alloc(Region::Code, 64, 16).unwrap();
+        heap.write(a, &[0x11; 64]);
+        let mut pipe = [0 as libc::c_int; 2];
+        // SAFETY: a fresh pipe into an array of two descriptors.
+        assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
+        heap.prepare_fork().unwrap();
+        // SAFETY: the child only reads a pipe, remaps its heap and writes to it, then leaves
+        // with _exit (no allocation, no lock of the test harness's threads).
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            let mut byte = 0u8;
+            // SAFETY: reads one byte into a local; waits until the parent has written the heap.
+            unsafe { libc::read(pipe[0], (&raw mut byte).cast(), 1) };
+            let privatized = heap.privatize().is_ok();
+            // SAFETY: `a` lies in the execution view, which is readable.
+            let seen = unsafe { *(a.0 as *const u8) };
+            heap.write(a, &[0x33; 64]);
+            // SAFETY: ends the child without running the harness's exit handlers.
+            unsafe { libc::_exit(if privatized && seen == 0x11 { 0 } else { 1 }) };
+        }
+        heap.forget_fork_copy();
+        heap.write(a, &[0x22; 64]);
+        let mut status = 0;
+        // SAFETY: writes one byte to our pipe, then waits for our own child.
+        unsafe {
+            libc::write(pipe[1], (&raw const status).cast(), 1);
+            assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
+            libc::close(pipe[0]);
+            libc::close(pipe[1]);
+        }
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "the child saw the parent's write, or could not remap its heap (status {status:#x})"
+        );
+        // SAFETY: as above.
+        assert_eq!(unsafe { *(a.0 as *const u8) }, 0x22);
+    }
+
+    #[test]
+    fn privatize_without_a_copy_is_an_error() {
+        let mut heap = CodeHeap::new().unwrap();
+        assert!(matches!(heap.privatize(), Err(HeapError::NoForkCopy)));
     }
 }

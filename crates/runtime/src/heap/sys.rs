@@ -32,6 +32,8 @@ pub(super) struct Mappings {
     len: usize,
     shared: usize,
     pages: SharedPages,
+    /// The copy a child about to be forked will adopt (see [`Mappings::prepare_fork`]).
+    fork_copy: Option<SharedPages>,
 }
 
 // SAFETY: the raw pointers denote process-wide mappings, valid from any thread.
@@ -178,6 +180,7 @@ impl Mappings {
             len,
             shared,
             pages,
+            fork_copy: None,
         })
     }
 
@@ -197,14 +200,14 @@ impl Mappings {
         }
     }
 
-    /// Replaces the shared pages by a private copy of their `used` ranges (as (offset, len)),
-    /// mapped at the same addresses with the same protections. Run in a forked child
-    /// (single-threaded) so that the code it writes never reaches its parent.
-    pub(super) fn privatize(
-        &mut self,
-        used: &[(usize, usize)],
-        protections: &[(usize, usize, Protection)],
-    ) -> Result<(), HeapError> {
+    /// Just before `fork()`, with nothing writing the shared pages: copies their `used` ranges
+    /// (as (offset, len)) into new shared memory, which the child adopts in
+    /// [`Mappings::privatize`]. The copy must be made here, in the parent: once `fork()` has
+    /// returned, the parent's threads go on writing the pages both processes share (code linked,
+    /// stubs re-pointed, freed code filled), and a copy the child made then could hold their
+    /// writes instead of what the child's records describe.
+    pub(super) fn prepare_fork(&mut self, used: &[(usize, usize)]) -> Result<(), HeapError> {
+        self.fork_copy = None;
         let pages = SharedPages::new(self.shared, self.pages.memfd.is_some())?;
         for &(offset, len) in used {
             // SAFETY: both views span `shared` bytes and the ranges lie within it.
@@ -212,13 +215,31 @@ impl Mappings {
                 ptr::copy_nonoverlapping(self.pages.write.add(offset), pages.write.add(offset), len)
             };
         }
+        self.fork_copy = Some(pages);
+        Ok(())
+    }
+
+    /// After `fork()`, in the parent (or when it failed): the copy is the child's alone.
+    pub(super) fn forget_fork_copy(&mut self) {
+        self.fork_copy = None;
+    }
+
+    /// In a forked child (single-threaded): maps the copy [`Mappings::prepare_fork`] made at the
+    /// addresses of the execution view, with the protections given as (offset, len,
+    /// protection), so that what the child writes from now on never reaches its parent, nor
+    /// the parent's writes the child.
+    pub(super) fn privatize(
+        &mut self,
+        protections: &[(usize, usize, Protection)],
+    ) -> Result<(), HeapError> {
+        let pages = self.fork_copy.take().ok_or(HeapError::NoForkCopy)?;
         for (offset, len, protection) in protections {
             let prot = match protection {
                 Protection::Read => ProtFlags::READ,
                 Protection::ReadExecute => ProtFlags::READ | ProtFlags::EXEC,
             };
-            // SAFETY: replaces our own execution view with identical contents; the calling
-            // thread runs irjit's code, not the heap's, and is the process's only thread.
+            // SAFETY: replaces our own execution view with the contents it had at the fork; the
+            // calling thread runs irjit's code, not the heap's, and is the process's only thread.
             unsafe { pages.alias(*offset, *len, self.exec.add(*offset), prot) }
                 .map_err(os("remapping the execution view"))?;
         }
