@@ -26,8 +26,8 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicPtr, Ordering};
 
+use crate::sync::{Mutex, MutexGuard};
 use irjit_interface::UnitId;
-use parking_lot::Mutex;
 
 use crate::engine::Engine;
 use crate::interp::{Incoming, Loaded};
@@ -425,6 +425,17 @@ fn request(unit: UnitId) -> Result<u64, String> {
     }
 }
 
+/// The engine's lock, held from `before_fork` until the fork's handler in the parent (which
+/// releases it) or in the child (which leaves it locked).
+static FORK_GUARD: Mutex<Option<ForkGuard>> = Mutex::new(None);
+
+/// The guard of the engine's lock across a `fork()`.
+struct ForkGuard(MutexGuard<'static, Engine>);
+
+// SAFETY: the guard is stored and taken back by the thread calling fork() (the C library runs
+// the fork's handlers in that thread), which is the thread that locked the engine.
+unsafe impl Send for ForkGuard {}
+
 extern "C" fn before_fork() {
     // The engine's lock is held across fork(): the parent releases it, the child replaces it. So
     // no compile is half done in the heap the child copies. (The child replaces the compile
@@ -436,18 +447,13 @@ extern "C" fn before_fork() {
             // The child reports it (a fatal error there): it has no heap of its own.
             tracing::warn!("copying the code heap for a forked child failed: {e}");
         }
-        std::mem::forget(guard);
+        *FORK_GUARD.lock() = Some(ForkGuard(guard));
     }
 }
 
 extern "C" fn after_fork_parent() {
-    if let Some(engine) = running() {
-        // SAFETY: before_fork locked it in this thread and forgot the guard, so this thread has
-        // the engine to itself until it unlocks it.
-        unsafe {
-            (*engine.data_ptr()).heap_mut().forget_fork_copy();
-            engine.force_unlock();
-        }
+    if let Some(ForkGuard(mut guard)) = FORK_GUARD.lock().take() {
+        guard.heap_mut().forget_fork_copy();
     }
 }
 
@@ -455,10 +461,12 @@ extern "C" fn after_fork_child() {
     // The child is single-threaded here. Its copies of the parent's locks and condition
     // variables may list waiters that do not exist in it, so it abandons them (leaked, still
     // locked) and continues with new ones.
-    if let Some(old) = running() {
-        // SAFETY: before_fork locked `old` in this very thread and no other thread exists; the
-        // engine is moved out exactly once and the old mutex is never used again.
-        let mut engine = unsafe { std::ptr::read(old.data_ptr()) };
+    if let Some(ForkGuard(guard)) = FORK_GUARD.lock().take() {
+        // SAFETY: before_fork locked the engine in this very thread and no other thread exists;
+        // the engine is moved out exactly once, and its old lock (the guard is forgotten, so it
+        // stays locked) is never used again.
+        let mut engine = unsafe { std::ptr::read(&*guard) };
+        std::mem::forget(guard);
         engine.forget_tier_ups_in_progress();
         if let Err(e) = engine.heap_mut().privatize() {
             fatal(&format!(

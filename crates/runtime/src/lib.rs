@@ -25,6 +25,7 @@ mod quiet;
 mod reclaim;
 mod signals;
 pub mod stubs;
+pub mod sync;
 pub mod tiers;
 
 /// The exit status of irjit's own failures (documented in the README).

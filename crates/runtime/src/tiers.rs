@@ -29,8 +29,8 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::sync::{Condvar, Mutex};
 use irjit_interface::{CompileError, CompileRequest, OptLevel, Osr, UnitCompiler, UnitId};
-use parking_lot::{Condvar, Mutex};
 
 /// Which tiers run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -873,7 +873,7 @@ fn tier2_thread(factory: CompilerFactory) {
                     crate::reclaim::unregister_runtime_thread();
                     return;
                 }
-                q.wake.wait(&mut state);
+                state = q.wake.wait(state);
             }
         };
         let _running = Running(q);

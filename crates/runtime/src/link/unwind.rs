@@ -24,7 +24,7 @@
 
 use std::ffi::{c_char, c_void, CStr};
 
-use parking_lot::Mutex;
+use crate::sync::Mutex;
 
 use crate::heap::HeapAddr;
 
