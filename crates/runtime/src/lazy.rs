@@ -26,11 +26,11 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use crate::sync::{Mutex, MutexGuard};
 use irjit_interface::UnitId;
 
 use crate::engine::Engine;
 use crate::interp::{Incoming, Loaded};
+use crate::sync::{Mutex, MutexGuard};
 
 /// Bytes of stack the trampoline reserves for `xsave` at most (checked against CPUID at start-up).
 const XSAVE_AREA: usize = 16384;

@@ -29,8 +29,9 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::sync::{Condvar, Mutex};
 use irjit_interface::{CompileError, CompileRequest, OptLevel, Osr, UnitCompiler, UnitId};
+
+use crate::sync::{Condvar, Mutex};
 
 /// Which tiers run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
