@@ -20,12 +20,12 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, Ordering};
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use irjit_interface::{CompileRequest, CompiledUnit, UnitId};
 
 use crate::link::{Linker, ObjectInput};
+use crate::sync::{Mutex, MutexGuard};
 use crate::tiers::{OsrTable, OSR_SITES_MAX};
 
 /// How far down the call graph from code a first call linked compiling ahead goes: 1 is what
@@ -58,8 +58,7 @@ static AHEAD: AtomicPtr<Ahead> = AtomicPtr::new(std::ptr::null_mut());
 
 impl Ahead {
     fn ready(&self) -> MutexGuard<'_, HashMap<UnitId, (CompileRequest, CompiledUnit)>> {
-        // Nothing panics while holding it; poisoning carries no information here.
-        self.ready.lock().unwrap_or_else(|e| e.into_inner())
+        self.ready.lock()
     }
 }
 

@@ -30,7 +30,7 @@ use irjit_interface::UnitId;
 
 use crate::engine::Engine;
 use crate::interp::{Incoming, Loaded};
-use crate::sync::{Mutex, MutexGuard};
+use crate::sync::{Condvar, Mutex, MutexGuard};
 
 /// Bytes of stack the trampoline reserves for `xsave` at most (checked against CPUID at start-up).
 const XSAVE_AREA: usize = 16384;
@@ -198,22 +198,16 @@ pub fn running() -> Option<&'static Mutex<Engine>> {
 /// [`compile_here`]): on a small or foreign stack, or after its thread-local storage, which LLVM
 /// and Rust rely on, has been destroyed (exit handlers, `pthread_key` destructors). It also keeps
 /// the record of results and of compiles under way that every first call consults.
-///
-/// Its lock and condition variables are the standard library's (one futex word each), not
-/// parking_lot's: those park threads in one process-wide table, which a fork can copy with a
-/// bucket locked by a thread the child does not have.
 #[derive(Default)]
 struct Service {
-    state: std::sync::Mutex<ServiceState>,
-    requested: std::sync::Condvar,
-    done: std::sync::Condvar,
+    state: Mutex<ServiceState>,
+    requested: Condvar,
+    done: Condvar,
 }
 
 impl Service {
-    fn lock(&self) -> std::sync::MutexGuard<'_, ServiceState> {
-        // A panic while holding this lock ends the process (panic = abort in effect for irjit's
-        // own threads), so poisoning carries no information here.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> MutexGuard<'_, ServiceState> {
+        self.state.lock()
     }
 
     /// Records `unit`'s result and wakes the threads waiting for it.
@@ -251,10 +245,7 @@ fn compile_thread(service: &'static Service) {
     let mut state = service.lock();
     loop {
         let Some(unit) = state.queue.pop_front() else {
-            state = service
-                .requested
-                .wait(state)
-                .unwrap_or_else(|e| e.into_inner());
+            state = service.requested.wait(state);
             continue;
         };
         drop(state);
@@ -421,7 +412,7 @@ fn request(unit: UnitId) -> Result<u64, String> {
             state.queue.push_back(unit);
             service.requested.notify_one();
         }
-        state = service.done.wait(state).unwrap_or_else(|e| e.into_inner());
+        state = service.done.wait(state);
     }
 }
 

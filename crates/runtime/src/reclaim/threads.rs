@@ -437,7 +437,7 @@ struct Buffers {
     maps: Vec<(u64, u64)>,
 }
 
-static BUFFERS: std::sync::Mutex<Option<Buffers>> = std::sync::Mutex::new(None);
+static BUFFERS: crate::sync::Mutex<Option<Buffers>> = crate::sync::Mutex::new(None);
 
 /// A thread in a round.
 #[derive(Clone, Copy, Debug)]
@@ -483,7 +483,7 @@ pub(crate) fn scan(ranges: &[(u64, u64)]) -> Option<Vec<bool>> {
     if tids.len() > MAX_THREADS {
         return None;
     }
-    let mut guard = BUFFERS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut guard = BUFFERS.lock();
     let buffers = guard.get_or_insert_with(|| Buffers {
         proc_file: vec![0; 64 << 10],
         chunk: vec![0; 8 << 10],
