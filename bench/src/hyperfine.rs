@@ -1,5 +1,7 @@
-//! Timing through hyperfine: one invocation per cell, its JSON export parsed with serde.
-//! hyperfine does the statistics (median, mean, standard deviation, min, max).
+//! Timing through hyperfine: one invocation per cell, or per cell and round when a benchmark's
+//! cells take turns (see `measure`), each JSON export parsed with serde. hyperfine does the
+//! statistics (median, mean, standard deviation, min, max); [`Timing::merge`] does them alike
+//! over several invocations.
 
 use std::path::Path;
 use std::time::Duration;
@@ -37,9 +39,67 @@ pub struct Timing {
     pub exit_codes: Vec<Option<i32>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct Export {
     results: Vec<Timing>,
+}
+
+impl Timing {
+    /// One timing holding every run of `parts` (invocations of the same command), with the
+    /// statistics hyperfine computes: the mean, the sample standard deviation (none for a single
+    /// run), the median, the extremes, and the mean user and system times. `None` without runs.
+    pub fn merge(parts: &[Timing]) -> Option<Timing> {
+        let first = parts.first()?;
+        let times: Vec<f64> = parts.iter().flat_map(|p| p.times.iter().copied()).collect();
+        let n = times.len();
+        if n == 0 {
+            return None;
+        }
+        let mean = times.iter().sum::<f64>() / n as f64;
+        let stddev = (n > 1).then(|| {
+            let squares: f64 = times.iter().map(|t| (t - mean) * (t - mean)).sum();
+            (squares / (n - 1) as f64).sqrt()
+        });
+        let mut sorted = times.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = if n % 2 == 1 {
+            sorted[n / 2]
+        } else {
+            (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+        };
+        // Each part's user and system times are means over its runs.
+        let weighted = |f: fn(&Timing) -> f64| {
+            parts
+                .iter()
+                .map(|p| f(p) * p.times.len() as f64)
+                .sum::<f64>()
+                / n as f64
+        };
+        Some(Timing {
+            command: first.command.clone(),
+            mean,
+            stddev,
+            median,
+            user: weighted(|p| p.user),
+            system: weighted(|p| p.system),
+            min: sorted[0],
+            max: sorted[n - 1],
+            times,
+            exit_codes: parts
+                .iter()
+                .flat_map(|p| p.exit_codes.iter().copied())
+                .collect(),
+        })
+    }
+}
+
+/// Writes `timing` as an export of hyperfine's shape (what [`time`] reads back).
+pub fn write_export(path: &Path, timing: &Timing) -> anyhow::Result<()> {
+    let export = Export {
+        results: vec![timing.clone()],
+    };
+    let json = serde_json::to_string_pretty(&export)?;
+    std::fs::write(path, json).with_context(|| format!("failed to write {}", path.display()))
 }
 
 /// What to time and how.
@@ -129,6 +189,44 @@ mod tests {
         assert_eq!(timing.median, 0.5);
         assert_eq!(timing.stddev, None);
         assert_eq!(timing.exit_codes, vec![Some(3)]);
+    }
+
+    #[test]
+    fn merged_rounds_give_the_statistics_of_all_runs() {
+        let part = |times: &[f64], user: f64| Timing {
+            command: "x".into(),
+            mean: times.iter().sum::<f64>() / times.len() as f64,
+            stddev: None,
+            median: times[0],
+            user,
+            system: 0.0,
+            min: times[0],
+            max: times[0],
+            times: times.to_vec(),
+            exit_codes: vec![Some(0); times.len()],
+        };
+        let merged =
+            Timing::merge(&[part(&[3.0], 1.0), part(&[1.0, 2.0], 4.0), part(&[4.0], 1.0)]).unwrap();
+        assert_eq!(merged.times, vec![3.0, 1.0, 2.0, 4.0]);
+        assert_eq!(merged.median, 2.5);
+        assert_eq!(merged.mean, 2.5);
+        assert_eq!((merged.min, merged.max), (1.0, 4.0));
+        // Sample standard deviation of 1, 2, 3, 4.
+        assert!((merged.stddev.unwrap() - 1.290_994_448_7).abs() < 1e-9);
+        // User time: (1 + 4 + 4 + 1) / 4 runs.
+        assert_eq!(merged.user, 2.5);
+        assert_eq!(merged.exit_codes.len(), 4);
+        assert!(Timing::merge(&[]).is_none());
+        let one = Timing::merge(&[part(&[2.0], 1.0)]).unwrap();
+        assert_eq!((one.median, one.stddev), (2.0, None));
+        // What it writes reads back.
+        let dir = std::env::temp_dir().join(format!("irjit-bench-merge-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.json");
+        write_export(&path, &merged).unwrap();
+        let back = parse_export(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(back.times, merged.times);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -225,16 +225,17 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         .filter(|e| !e.is_native())
         .collect();
     let cells = if jobs == 1 {
-        // Each benchmark's cells right after its native run: drifting load on the machine then
-        // shifts a native time and the times compared with it alike.
+        // Each benchmark's cells take turns, one timed run each per round (see `measure`): a
+        // drift of the machine's speed then shifts a native time and the times compared with
+        // it alike.
         let mut cells = Vec::new();
         for (bench, built) in benchmarks.iter().zip(&built) {
             let (native_cell, reference) =
-                measure::native(&settings, bench, built, native, &progress);
-            cells.push(native_cell);
+                measure::prepare_native(&settings, bench, built, native, &progress);
+            let mut prepared = vec![native_cell];
             for &level in &levels {
                 for engine in &others {
-                    cells.push(measure::cell(
+                    prepared.push(measure::prepare_cell(
                         &settings,
                         bench,
                         built,
@@ -245,6 +246,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                     ));
                 }
             }
+            cells.extend(measure::time_interleaved(&settings, prepared, &progress));
         }
         cells
     } else {
@@ -299,6 +301,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             runs: settings.runs,
             timeout_s: settings.timeout.as_secs(),
             jobs,
+            interleaved: jobs == 1,
             levels: levels.clone(),
         },
         machine,

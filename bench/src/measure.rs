@@ -9,6 +9,12 @@
 //!    more runs (0 by default). Every timed run must exit like native, and the last one's stdout
 //!    (hyperfine `--output FILE`) must equal native's, so the exact timed command is checked too.
 //!
+//! One benchmark at a time ([`time_interleaved`]), the timed runs go in rounds: one run of each of
+//! the benchmark's cells (native and every engine) per round, so that the machine drifting in
+//! speed over a minute (another virtual machine on the host, a CPU clock) shifts every cell's
+//! times alike instead of the ratios. With several benchmarks at once ([`time_one`]), each cell's
+//! runs follow one another.
+//!
 //! Engines with a warm code cache get one more run first, then `irjit aot --profile`, to fill
 //! the cache.
 
@@ -17,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::engines::{Cache, Engine};
-use crate::hyperfine::{self, Plan};
+use crate::hyperfine::{self, Plan, Timing};
 use crate::programs::Built;
 use crate::results::{Cell, Check, Outcome};
 use crate::spawn::{self, Exit};
@@ -50,6 +56,26 @@ pub struct Reference {
     stdout: Vec<u8>,
 }
 
+/// A cell after its correctness run: failed already, or waiting for its timed runs.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Failed; nothing more runs.
+    Done(Cell),
+    /// Passed its correctness run.
+    Ready(Pending),
+}
+
+/// A cell whose correctness run passed.
+#[derive(Debug)]
+pub struct Pending {
+    cell: Cell,
+    /// Runs before each timed run (hyperfine `--prepare`).
+    prepare: Option<Vec<String>>,
+    /// The correctness run's wall time (a short program gets more timed runs).
+    check_wall: Duration,
+    reference: Reference,
+}
+
 /// Measures the native binary of a benchmark; its output becomes the reference (`None` if native
 /// itself crashed or timed out).
 pub fn native(
@@ -59,28 +85,45 @@ pub fn native(
     native: &Engine,
     progress: &Progress,
 ) -> (Cell, Option<Reference>) {
+    let (prepared, reference) = prepare_native(settings, bench, built, native, progress);
+    (time_one(settings, prepared, progress), reference)
+}
+
+/// The native binary's correctness run; its output becomes the reference (`None` if native
+/// itself crashed or timed out).
+pub fn prepare_native(
+    settings: &Settings,
+    bench: &Benchmark,
+    built: &Built,
+    native: &Engine,
+    progress: &Progress,
+) -> (Prepared, Option<Reference>) {
     let command = native.command(&settings.irjit, built, Level::O2, Path::new(""), false);
     let mut cell = new_cell(bench, None, native, command.clone());
     let run = match spawn::run(&command, &settings.scratch, settings.timeout) {
         Ok(run) => run,
         Err(e) => {
             fail(&mut cell, format!("{e:#}"), String::new(), None, progress);
-            return (cell, None);
+            return (Prepared::Done(cell), None);
         }
     };
     cell.check = Some(check_of(&command, &run));
     if matches!(run.exit, Exit::Timeout | Exit::Signal(_)) {
         let reason = describe_exit(run.exit, settings.timeout);
         fail(&mut cell, reason, stderr_tail(&run.stderr), None, progress);
-        return (cell, None);
+        return (Prepared::Done(cell), None);
     }
-    let wall = run.wall;
     let reference = Reference {
         exit: run.exit,
         stdout: run.stdout,
     };
-    time_cell(settings, &mut cell, None, wall, &reference, progress);
-    (cell, Some(reference))
+    let pending = Pending {
+        cell,
+        prepare: None,
+        check_wall: run.wall,
+        reference: reference.clone(),
+    };
+    (Prepared::Ready(pending), Some(reference))
 }
 
 /// Measures one engine on one benchmark at one level against native's `reference` (a failed
@@ -94,6 +137,21 @@ pub fn cell(
     reference: Option<&Reference>,
     progress: &Progress,
 ) -> Cell {
+    let prepared = prepare_cell(settings, bench, built, level, engine, reference, progress);
+    time_one(settings, prepared, progress)
+}
+
+/// One engine's cell up to its timed runs: fills its code cache if it has a warm one, then runs
+/// the correctness run against native's `reference` (a failed cell without it).
+pub fn prepare_cell(
+    settings: &Settings,
+    bench: &Benchmark,
+    built: &Built,
+    level: Level,
+    engine: &Engine,
+    reference: Option<&Reference>,
+    progress: &Progress,
+) -> Prepared {
     let cache = cache_dir(settings, bench, level, engine);
     let command = engine.command(&settings.irjit, built, level, &cache, false);
     let mut cell = new_cell(bench, Some(level), engine, command);
@@ -105,7 +163,7 @@ pub fn cell(
             None,
             progress,
         );
-        return cell;
+        return Prepared::Done(cell);
     };
     if engine.cache != Cache::None {
         let _ = std::fs::remove_dir_all(&cache);
@@ -130,7 +188,7 @@ pub fn cell(
                 Some(&check_command),
                 progress,
             );
-            return cell;
+            return Prepared::Done(cell);
         }
     };
     cell.check = Some(check_of(&check_command, &run));
@@ -142,7 +200,7 @@ pub fn cell(
             Some(&check_command),
             progress,
         );
-        return cell;
+        return Prepared::Done(cell);
     }
     if engine.is_irjit() {
         cell.stats = Some(Stats::parse(&String::from_utf8_lossy(&run.stderr)));
@@ -154,15 +212,12 @@ pub fn cell(
             cache.to_string_lossy().into_owned(),
         ]
     });
-    time_cell(
-        settings,
-        &mut cell,
-        prepare.as_deref(),
-        run.wall,
-        reference,
-        progress,
-    );
-    cell
+    Prepared::Ready(Pending {
+        cell,
+        prepare,
+        check_wall: run.wall,
+        reference: reference.clone(),
+    })
 }
 
 /// Why a run's result is not native's, if it is not.
@@ -184,73 +239,215 @@ fn mismatch(
     }
 }
 
-/// Runs hyperfine on an `Ok` cell; fails it if hyperfine fails, a timed run exits unlike native or
-/// the last timed run printed something else.
-fn time_cell(
-    settings: &Settings,
-    cell: &mut Cell,
-    prepare: Option<&[String]>,
-    check_wall: Duration,
-    reference: &Reference,
-    progress: &Progress,
-) {
-    let name = format!(
-        "{}-{}-{}",
-        cell.benchmark,
-        cell.level
-            .map_or_else(|| "native".to_string(), |l| l.to_string()),
-        cell.engine
-    );
-    let export = settings.raw_dir.join(format!("{name}.json"));
-    let output = settings.scratch.join(format!("{name}.stdout"));
-    let plan = Plan {
-        command: &cell.command,
-        prepare,
-        warmup: settings.warmup,
-        runs: timed_runs(settings.runs, check_wall),
-        export: &export,
-        output: &output,
-        cwd: &settings.scratch,
-        run_timeout: settings.timeout,
-    };
-    let timing = match hyperfine::time(&plan) {
-        Ok(timing) => timing,
-        Err(e) => {
-            fail(cell, format!("{e:#}"), String::new(), None, progress);
-            return;
+/// Times a prepared cell: all its timed runs in one hyperfine invocation.
+pub fn time_one(settings: &Settings, prepared: Prepared, progress: &Progress) -> Cell {
+    match prepared {
+        Prepared::Done(cell) => cell,
+        Prepared::Ready(pending) => {
+            let runs = timed_runs(settings.runs, pending.check_wall);
+            let mut timer = Timer::new(pending);
+            if timer.round(settings, settings.warmup, runs, None) {
+                timer.finish(settings, progress)
+            } else {
+                timer.failed(progress)
+            }
         }
-    };
-    cell.hyperfine_export = export
-        .strip_prefix(&settings.out_dir)
-        .ok()
-        .map(Path::to_path_buf);
-    let wrong_exit = timing
-        .exit_codes
-        .iter()
-        .find(|&&code| match reference.exit {
-            Exit::Code(expected) => code != Some(expected),
-            _ => true,
-        });
-    let stdout = std::fs::read(&output).unwrap_or_default();
-    let _ = std::fs::remove_file(&output);
-    let failure = match wrong_exit {
-        Some(Some(code)) => Some(format!("a timed run: exit {code}")),
-        Some(None) => Some("a timed run: killed by a signal".to_string()),
-        None if stdout != reference.stdout => Some(format!(
-            "a timed run: {}",
-            describe_stdout_difference(&reference.stdout, &stdout)
-        )),
-        None => None,
-    };
-    let spread = timing
-        .stddev
-        .map(|s| format!(" ±{:.1}%", 100.0 * s / timing.mean))
-        .unwrap_or_default();
-    let median = timing.median;
-    cell.timing = Some(timing);
-    match failure {
-        Some(reason) => fail(cell, reason, String::new(), None, progress),
-        None => progress.step(cell, &format!("{median:.3} s{spread}")),
+    }
+}
+
+/// Times one benchmark's prepared cells in rounds (see the module's documentation): in each
+/// round, each cell still passing gets its share of its timed runs, in the order given. Returns
+/// the cells in that order.
+pub fn time_interleaved(
+    settings: &Settings,
+    prepared: Vec<Prepared>,
+    progress: &Progress,
+) -> Vec<Cell> {
+    enum Slot {
+        Done(Cell),
+        Timing(Timer, u32),
+    }
+    let rounds = settings.runs.max(1);
+    let mut slots: Vec<Slot> = prepared
+        .into_iter()
+        .map(|p| match p {
+            Prepared::Done(cell) => Slot::Done(cell),
+            Prepared::Ready(pending) => {
+                let runs = timed_runs(settings.runs, pending.check_wall);
+                Slot::Timing(Timer::new(pending), runs)
+            }
+        })
+        .collect();
+    for round in 0..rounds {
+        for slot in &mut slots {
+            let Slot::Timing(timer, total) = slot else {
+                continue;
+            };
+            // Round r's share: the runs from r/rounds to (r+1)/rounds of the total.
+            let share = (*total * (round + 1)) / rounds - (*total * round) / rounds;
+            let warmup = if round == 0 { settings.warmup } else { 0 };
+            if share == 0 && warmup == 0 {
+                continue;
+            }
+            if !timer.round(settings, warmup, share.max(1), Some(round)) {
+                let Slot::Timing(timer, _) = std::mem::replace(slot, Slot::Done(empty_cell()))
+                else {
+                    unreachable!("matched above");
+                };
+                *slot = Slot::Done(timer.failed(progress));
+            }
+        }
+    }
+    slots
+        .into_iter()
+        .map(|slot| match slot {
+            Slot::Done(cell) => cell,
+            Slot::Timing(timer, _) => timer.finish(settings, progress),
+        })
+        .collect()
+}
+
+/// The timed runs of one cell, gathered from one or more hyperfine invocations.
+struct Timer {
+    pending: Pending,
+    /// The file name stem of its exports.
+    name: String,
+    /// Every invocation's result so far.
+    parts: Vec<Timing>,
+    /// Why it failed, once it has.
+    failure: Option<String>,
+}
+
+impl Timer {
+    fn new(pending: Pending) -> Timer {
+        let cell = &pending.cell;
+        let name = format!(
+            "{}-{}-{}",
+            cell.benchmark,
+            cell.level
+                .map_or_else(|| "native".to_string(), |l| l.to_string()),
+            cell.engine
+        );
+        Timer {
+            pending,
+            name,
+            parts: Vec::new(),
+            failure: None,
+        }
+    }
+
+    /// One hyperfine invocation of `runs` timed runs after `warmup` untimed ones (`round`: its
+    /// number, for the export's name, when the cell's runs come in rounds). `false` once the
+    /// cell failed: hyperfine failed, a timed run exited unlike native, or the last one printed
+    /// something else.
+    fn round(&mut self, settings: &Settings, warmup: u32, runs: u32, round: Option<u32>) -> bool {
+        let export = match round {
+            Some(r) => settings
+                .raw_dir
+                .join(format!("{}.round{}.json", self.name, r + 1)),
+            None => settings.raw_dir.join(format!("{}.json", self.name)),
+        };
+        let output = settings.scratch.join(format!("{}.stdout", self.name));
+        let plan = Plan {
+            command: &self.pending.cell.command,
+            prepare: self.pending.prepare.as_deref(),
+            warmup,
+            runs,
+            export: &export,
+            output: &output,
+            cwd: &settings.scratch,
+            run_timeout: settings.timeout,
+        };
+        let timing = match hyperfine::time(&plan) {
+            Ok(timing) => timing,
+            Err(e) => {
+                self.failure = Some(format!("{e:#}"));
+                return false;
+            }
+        };
+        let reference = &self.pending.reference;
+        let wrong_exit = timing
+            .exit_codes
+            .iter()
+            .find(|&&code| match reference.exit {
+                Exit::Code(expected) => code != Some(expected),
+                _ => true,
+            });
+        let stdout = std::fs::read(&output).unwrap_or_default();
+        let _ = std::fs::remove_file(&output);
+        self.failure = match wrong_exit {
+            Some(Some(code)) => Some(format!("a timed run: exit {code}")),
+            Some(None) => Some("a timed run: killed by a signal".to_string()),
+            None if stdout != reference.stdout => Some(format!(
+                "a timed run: {}",
+                describe_stdout_difference(&reference.stdout, &stdout)
+            )),
+            None => None,
+        };
+        self.parts.push(timing);
+        self.failure.is_none()
+    }
+
+    /// The failed cell (its times so far kept).
+    fn failed(mut self, progress: &Progress) -> Cell {
+        let reason = self
+            .failure
+            .take()
+            .unwrap_or_else(|| "no timed run".to_string());
+        let mut cell = self.pending.cell;
+        cell.timing = Timing::merge(&self.parts);
+        fail(&mut cell, reason, String::new(), None, progress);
+        cell
+    }
+
+    /// The timed cell: its runs' statistics, and the export holding them all.
+    fn finish(self, settings: &Settings, progress: &Progress) -> Cell {
+        let mut cell = self.pending.cell;
+        let Some(timing) = Timing::merge(&self.parts) else {
+            fail(
+                &mut cell,
+                "no timed run".into(),
+                String::new(),
+                None,
+                progress,
+            );
+            return cell;
+        };
+        let export = settings.raw_dir.join(format!("{}.json", self.name));
+        if self.parts.len() > 1 {
+            // The rounds' exports stay beside it; this one holds every run.
+            if let Err(e) = hyperfine::write_export(&export, &timing) {
+                fail(&mut cell, format!("{e:#}"), String::new(), None, progress);
+                return cell;
+            }
+        }
+        cell.hyperfine_export = export
+            .strip_prefix(&settings.out_dir)
+            .ok()
+            .map(Path::to_path_buf);
+        let spread = timing
+            .stddev
+            .map(|s| format!(" ±{:.1}%", 100.0 * s / timing.mean))
+            .unwrap_or_default();
+        let median = timing.median;
+        cell.timing = Some(timing);
+        progress.step(&cell, &format!("{median:.3} s{spread}"));
+        cell
+    }
+}
+
+/// A placeholder, replaced right away.
+fn empty_cell() -> Cell {
+    Cell {
+        benchmark: String::new(),
+        level: None,
+        engine: String::new(),
+        command: Vec::new(),
+        outcome: Outcome::Ok,
+        check: None,
+        timing: None,
+        hyperfine_export: None,
+        stats: None,
     }
 }
 

@@ -44,6 +44,15 @@ pub fn markdown(r: &Results) -> String {
         crate::measure::SHORT_RUN.as_millis(),
         r.settings.timeout_s
     );
+    if r.settings.interleaved {
+        let _ = writeln!(
+            md,
+            "- Interleaved: each benchmark's cells (native included) took turns, in {} rounds of \
+             one timed run each (a short program's runs split among the rounds), so that the \
+             machine's speed drifting shifts the times compared alike.",
+            r.settings.runs
+        );
+    }
     if r.settings.jobs > 1 {
         let _ = writeln!(
             md,
@@ -534,6 +543,7 @@ mod tests {
                 runs: 3,
                 timeout_s: 120,
                 jobs: 1,
+                interleaved: true,
                 levels: vec![Level::O0],
             },
             machine: Default::default(),
@@ -582,6 +592,7 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("**×2.00**, ×0.50 (1 of 2)"), "{md}");
+        assert!(md.contains("- Interleaved: each benchmark's cells"), "{md}");
         assert!(
             md.contains("irjit-lazy (not available yet: irjit has no `--lazy`)"),
             "{md}"

@@ -44,6 +44,10 @@ pub struct Settings {
     pub timeout_s: u64,
     /// Benchmarks measured at the same time (more than 1 only in quick runs).
     pub jobs: u32,
+    /// Each benchmark's cells took turns, one timed run each per round (see `measure`); results
+    /// from before this field came timed one cell after the other.
+    #[serde(default)]
+    pub interleaved: bool,
     /// The bitcode levels run.
     pub levels: Vec<Level>,
 }
