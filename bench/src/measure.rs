@@ -244,13 +244,9 @@ pub fn time_one(settings: &Settings, prepared: Prepared, progress: &Progress) ->
     match prepared {
         Prepared::Done(cell) => cell,
         Prepared::Ready(pending) => {
-            let runs = timed_runs(settings.runs, pending.check_wall);
-            let mut timer = Timer::new(pending);
-            if timer.round(settings, settings.warmup, runs, None) {
-                timer.finish(settings, progress)
-            } else {
-                timer.failed(progress)
-            }
+            let mut timer = Timer::new(settings, pending);
+            timer.round(settings, settings.warmup, timer.runs, None);
+            timer.into_cell(settings, progress)
         }
     }
 }
@@ -265,44 +261,37 @@ pub fn time_interleaved(
 ) -> Vec<Cell> {
     enum Slot {
         Done(Cell),
-        Timing(Timer, u32),
+        Timing(Timer),
     }
     let rounds = settings.runs.max(1);
     let mut slots: Vec<Slot> = prepared
         .into_iter()
         .map(|p| match p {
             Prepared::Done(cell) => Slot::Done(cell),
-            Prepared::Ready(pending) => {
-                let runs = timed_runs(settings.runs, pending.check_wall);
-                Slot::Timing(Timer::new(pending), runs)
-            }
+            Prepared::Ready(pending) => Slot::Timing(Timer::new(settings, pending)),
         })
         .collect();
     for round in 0..rounds {
         for slot in &mut slots {
-            let Slot::Timing(timer, total) = slot else {
+            let Slot::Timing(timer) = slot else {
                 continue;
             };
-            // Round r's share: the runs from r/rounds to (r+1)/rounds of the total.
-            let share = (*total * (round + 1)) / rounds - (*total * round) / rounds;
-            let warmup = if round == 0 { settings.warmup } else { 0 };
-            if share == 0 && warmup == 0 {
+            if timer.failure.is_some() {
                 continue;
             }
-            if !timer.round(settings, warmup, share.max(1), Some(round)) {
-                let Slot::Timing(timer, _) = std::mem::replace(slot, Slot::Done(empty_cell()))
-                else {
-                    unreachable!("matched above");
-                };
-                *slot = Slot::Done(timer.failed(progress));
+            // Round r's share: the runs from r/rounds to (r+1)/rounds of the total.
+            let share = (timer.runs * (round + 1)) / rounds - (timer.runs * round) / rounds;
+            let warmup = if round == 0 { settings.warmup } else { 0 };
+            if share > 0 || warmup > 0 {
+                timer.round(settings, warmup, share.max(1), Some(round));
             }
         }
     }
     slots
         .into_iter()
         .map(|slot| match slot {
+            Slot::Timing(timer) => timer.into_cell(settings, progress),
             Slot::Done(cell) => cell,
-            Slot::Timing(timer, _) => timer.finish(settings, progress),
         })
         .collect()
 }
@@ -312,6 +301,8 @@ struct Timer {
     pending: Pending,
     /// The file name stem of its exports.
     name: String,
+    /// Timed runs in all (see [`timed_runs`]).
+    runs: u32,
     /// Every invocation's result so far.
     parts: Vec<Timing>,
     /// Why it failed, once it has.
@@ -319,7 +310,7 @@ struct Timer {
 }
 
 impl Timer {
-    fn new(pending: Pending) -> Timer {
+    fn new(settings: &Settings, pending: Pending) -> Timer {
         let cell = &pending.cell;
         let name = format!(
             "{}-{}-{}",
@@ -329,6 +320,7 @@ impl Timer {
             cell.engine
         );
         Timer {
+            runs: timed_runs(settings.runs, pending.check_wall),
             pending,
             name,
             parts: Vec::new(),
@@ -337,10 +329,10 @@ impl Timer {
     }
 
     /// One hyperfine invocation of `runs` timed runs after `warmup` untimed ones (`round`: its
-    /// number, for the export's name, when the cell's runs come in rounds). `false` once the
-    /// cell failed: hyperfine failed, a timed run exited unlike native, or the last one printed
-    /// something else.
-    fn round(&mut self, settings: &Settings, warmup: u32, runs: u32, round: Option<u32>) -> bool {
+    /// number, for the export's name, when the cell's runs come in rounds). Sets
+    /// [`Timer::failure`] if hyperfine failed, a timed run exited unlike native, or the last one
+    /// printed something else.
+    fn round(&mut self, settings: &Settings, warmup: u32, runs: u32, round: Option<u32>) {
         let export = match round {
             Some(r) => settings
                 .raw_dir
@@ -362,7 +354,7 @@ impl Timer {
             Ok(timing) => timing,
             Err(e) => {
                 self.failure = Some(format!("{e:#}"));
-                return false;
+                return;
             }
         };
         let reference = &self.pending.reference;
@@ -385,24 +377,17 @@ impl Timer {
             None => None,
         };
         self.parts.push(timing);
-        self.failure.is_none()
     }
 
-    /// The failed cell (its times so far kept).
-    fn failed(mut self, progress: &Progress) -> Cell {
-        let reason = self
-            .failure
-            .take()
-            .unwrap_or_else(|| "no timed run".to_string());
+    /// The timed cell: its runs' statistics, and the export holding them all; or the failed
+    /// cell, with its times so far.
+    fn into_cell(self, settings: &Settings, progress: &Progress) -> Cell {
         let mut cell = self.pending.cell;
-        cell.timing = Timing::merge(&self.parts);
-        fail(&mut cell, reason, String::new(), None, progress);
-        cell
-    }
-
-    /// The timed cell: its runs' statistics, and the export holding them all.
-    fn finish(self, settings: &Settings, progress: &Progress) -> Cell {
-        let mut cell = self.pending.cell;
+        if let Some(reason) = self.failure {
+            cell.timing = Timing::merge(&self.parts);
+            fail(&mut cell, reason, String::new(), None, progress);
+            return cell;
+        }
         let Some(timing) = Timing::merge(&self.parts) else {
             fail(
                 &mut cell,
@@ -433,21 +418,6 @@ impl Timer {
         cell.timing = Some(timing);
         progress.step(&cell, &format!("{median:.3} s{spread}"));
         cell
-    }
-}
-
-/// A placeholder, replaced right away.
-fn empty_cell() -> Cell {
-    Cell {
-        benchmark: String::new(),
-        level: None,
-        engine: String::new(),
-        command: Vec::new(),
-        outcome: Outcome::Ok,
-        check: None,
-        timing: None,
-        hyperfine_export: None,
-        stats: None,
     }
 }
 
