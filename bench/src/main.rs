@@ -251,7 +251,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         cells
     } else {
         let natives = parallel(jobs, (0..benchmarks.len()).collect(), |i| {
-            measure::native(&settings, benchmarks[i], &built[i], native, &progress)
+            let (prepared, reference) =
+                measure::prepare_native(&settings, benchmarks[i], &built[i], native, &progress);
+            (measure::time_one(&settings, prepared, &progress), reference)
         });
         let mut tasks = Vec::new();
         for i in 0..benchmarks.len() {
@@ -265,7 +267,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         tasks.sort_by_key(|&(i, _, _)| benchmarks[i].source == Source::C);
         let measured = parallel(jobs, tasks, |(i, level, e)| {
             let reference = natives[i].1.as_ref();
-            measure::cell(
+            let prepared = measure::prepare_cell(
                 &settings,
                 benchmarks[i],
                 &built[i],
@@ -273,7 +275,8 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 others[e],
                 reference,
                 &progress,
-            )
+            );
+            measure::time_one(&settings, prepared, &progress)
         });
         let mut cells = Vec::new();
         for (i, (native_cell, _)) in natives.iter().enumerate() {

@@ -76,19 +76,6 @@ pub struct Pending {
     reference: Reference,
 }
 
-/// Measures the native binary of a benchmark; its output becomes the reference (`None` if native
-/// itself crashed or timed out).
-pub fn native(
-    settings: &Settings,
-    bench: &Benchmark,
-    built: &Built,
-    native: &Engine,
-    progress: &Progress,
-) -> (Cell, Option<Reference>) {
-    let (prepared, reference) = prepare_native(settings, bench, built, native, progress);
-    (time_one(settings, prepared, progress), reference)
-}
-
 /// The native binary's correctness run; its output becomes the reference (`None` if native
 /// itself crashed or timed out).
 pub fn prepare_native(
@@ -124,21 +111,6 @@ pub fn prepare_native(
         reference: reference.clone(),
     };
     (Prepared::Ready(pending), Some(reference))
-}
-
-/// Measures one engine on one benchmark at one level against native's `reference` (a failed
-/// cell without it).
-pub fn cell(
-    settings: &Settings,
-    bench: &Benchmark,
-    built: &Built,
-    level: Level,
-    engine: &Engine,
-    reference: Option<&Reference>,
-    progress: &Progress,
-) -> Cell {
-    let prepared = prepare_cell(settings, bench, built, level, engine, reference, progress);
-    time_one(settings, prepared, progress)
 }
 
 /// One engine's cell up to its timed runs: fills its code cache if it has a warm one, then runs
