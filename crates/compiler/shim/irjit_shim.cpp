@@ -87,6 +87,8 @@ struct UnitBuilder {
   ValueToValueMapTy VMap;
   SmallPtrSet<const Constant *, 32> Visited;
   std::string Error;
+  // Declare constant variables with their initializers (see constantToCopy).
+  bool ConstantInitializers = false;
 
   UnitBuilder(Module &Src, Module &Dst) : Src(Src), Dst(Dst) {}
 
@@ -128,8 +130,49 @@ struct UnitBuilder {
     New->setDSOLocal(GV->isDSOLocal());
     New->setUnnamedAddr(GV->getUnnamedAddr());
     VMap[GV] = New;
+    if (auto *V = dyn_cast<GlobalVariable>(GV); V && ConstantInitializers && constantToCopy(*V)) {
+      // Its initializer's globals are declared first (a cycle ends at this declaration, which
+      // is in the map already).
+      visitConstant(V->getInitializer());
+      auto *NV = cast<GlobalVariable>(New);
+      NV->setLinkage(GlobalValue::AvailableExternallyLinkage);
+      NV->setInitializer(MapValue(V->getInitializer(), VMap));
+    }
     return New;
   }
+
+  // Whether a constant variable's declaration in an optimized unit carries a copy of its
+  // initializer (as `available_externally`: the object still refers to the one definition, in
+  // the globals' unit), so that the optimizer can read it as it does within a native build's
+  // file: `strlen("true")` folds to 4, a load from a constant table at a known index to its
+  // entry, a call through a constant table of functions to a direct call. Only initializers
+  // that are final (no weak or externally initialized definitions), thread-independent, without
+  // block addresses (a dispatch table names its function's own blocks), and of a sensible size.
+  bool constantToCopy(const GlobalVariable &V) const {
+    if (!V.isConstant() || !V.hasDefinitiveInitializer() || V.isThreadLocal() ||
+        V.getName().starts_with("llvm."))
+      return false;
+    const DataLayout &DL = Src.getDataLayout();
+    if (DL.getTypeAllocSize(V.getValueType()).getKnownMinValue() > MaxConstantCopy)
+      return false;
+    SmallPtrSet<const Constant *, 16> Seen;
+    SmallVector<const Constant *, 16> Work{V.getInitializer()};
+    while (!Work.empty()) {
+      const Constant *C = Work.pop_back_val();
+      if (isa<BlockAddress>(C) || isa<DSOLocalEquivalent>(C) || isa<NoCFIValue>(C))
+        return false;
+      if (isa<GlobalValue>(C) || !Seen.insert(C).second)
+        continue;
+      for (const Use &Op : C->operands())
+        Work.push_back(cast<Constant>(Op.get()));
+    }
+    return true;
+  }
+
+  // Bytes of a constant variable's initializer copied into a unit, at most (see
+  // constantToCopy). Parser and keyword tables of a few kilobytes fit; a copy with no global in
+  // it is the same uniqued constant, so size costs little.
+  static constexpr uint64_t MaxConstantCopy = 64 * 1024;
 
   void visitConstant(const Constant *C) {
     if (!Visited.insert(C).second)
@@ -1162,6 +1205,7 @@ LLVMModuleRef buildOsrContinuation(Module &Src, Function &F, ArrayRef<unsigned> 
   auto Dst = std::make_unique<Module>(Name, C);
   copyModuleHeader(Src, *Dst);
   UnitBuilder B(Src, *Dst);
+  B.ConstantInitializers = Opts.MaxImports != 0;
   B.declare(&F);
   // The variables living with F (their initializers name its blocks: dispatch tables, constant
   // as osrFunctionEligible requires) get private copies naming the continuation's blocks.
@@ -1503,6 +1547,7 @@ LLVMModuleRef irjit_extract_function(LLVMModuleRef M, LLVMValueRef Fn, LLVMValue
   auto Dst = std::make_unique<Module>(F.getName(), Src.getContext());
   copyModuleHeader(Src, *Dst);
   UnitBuilder B(Src, *Dst);
+  B.ConstantInitializers = Opts->MaxImports != 0;
 
   Function *NF = Function::Create(F.getFunctionType(), F.getLinkage(), F.getAddressSpace(),
                                   F.getName(), Dst.get());

@@ -778,6 +778,7 @@ fn spawn_poller<F: FnOnce() + Send + 'static>(f: F) -> std::io::Result<()> {
 
 /// Queues a hot function for tier 2, served by `heat` (see [`QueueState`]).
 pub(crate) fn notify_hot(unit: u32, heat: u64) {
+    tracing::debug!(unit, heat, "hot");
     push(|q| {
         let order = q.queued;
         q.queued += 1;
