@@ -33,6 +33,7 @@
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 #include "llvm/Transforms/Utils/SSAUpdater.h"
 #include "llvm/Transforms/Utils/ValueMapper.h"
 
@@ -902,6 +903,32 @@ void instrumentOsrSite(Function &F, OsrSite &S, ArrayRef<Value *> Params,
   }
 }
 
+// Name of the table, in a tier-0 object with OSR sites, of each site's nearest enclosing loop
+// that is an eligible site (its number), or ~0: a local symbol, read by the runtime when it
+// links the object. A continuation entered at an inner loop's header makes every loop around it
+// a loop entered in its middle, which the optimizer cannot treat as a loop nest (mandelbrot's
+// pixel loop entered so ran 10% slower than its function's own tier-2 code); the runtime uses the
+// table to enter at an outer loop instead when that loop iterates often enough.
+constexpr const char *OsrNestSymbol = "__irjit_osr_nest";
+
+void recordOsrNest(Module &M, LoopInfo &LI, const std::vector<OsrSite> &Sites) {
+  SmallVector<Loop *, 16> Loops = LI.getLoopsInPreorder();
+  DenseMap<const Loop *, unsigned> Index;
+  for (unsigned I = 0; I < Loops.size(); ++I)
+    Index[Loops[I]] = I;
+  SmallVector<uint32_t, 16> Nest(Loops.size(), ~0u);
+  for (unsigned I = 0; I < Loops.size(); ++I)
+    for (const Loop *P = Loops[I]->getParentLoop(); P; P = P->getParentLoop())
+      if (unsigned J = Index.lookup(P); Sites[J].Eligible) {
+        Nest[I] = J;
+        break;
+      }
+  Constant *Init = ConstantDataArray::get(M.getContext(), ArrayRef<uint32_t>(Nest));
+  auto *GV = new GlobalVariable(M, Init->getType(), true, GlobalValue::InternalLinkage, Init,
+                                OsrNestSymbol);
+  appendToCompilerUsed(M, {GV});
+}
+
 // Adds counters to the function: `__irjit_counter += 1` at entry (after the entry block's
 // allocas), and `__irjit_loop_counter += 1` at each loop header (after its PHIs) that is not an
 // OSR site. Entries are counted apart from iterations so that the runtime can tell a call that
@@ -975,6 +1002,7 @@ void instrument(Function &F, IrjitUnitOptions &Opts) {
                              M.getDataLayout().getAllocaAddrSpace(), nullptr, Frame.Alignment,
                              "irjit.frame", &*F.getEntryBlock().getFirstInsertionPt());
     }
+    recordOsrNest(M, LI, Sites);
     for (unsigned I = 0; I < Sites.size(); ++I) {
       if (!Sites[I].Eligible)
         continue;

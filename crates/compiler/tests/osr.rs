@@ -151,3 +151,60 @@ fn a_continuation_can_define_its_function_too() {
         ["vm", "vm.irjit.osr.0"]
     );
 }
+
+/// The nest table a tier-0 object carries for the runtime (the local symbol `__irjit_osr_nest`):
+/// per site, its nearest enclosing site, or `u32::MAX`.
+fn nest_table(object: &[u8]) -> Option<Vec<u32>> {
+    use object::ObjectSection;
+    let file = object::File::parse(object).expect("an ELF object");
+    let symbol = file
+        .symbols()
+        .find(|s| s.name() == Ok("__irjit_osr_nest"))?;
+    assert!(
+        symbol.is_local(),
+        "the table is no symbol other objects could clash with"
+    );
+    let section = file.section_by_index(symbol.section_index()?).ok()?;
+    let data = section.data().ok()?;
+    let start = symbol.address() as usize;
+    let bytes = &data[start..start + symbol.size() as usize];
+    Some(
+        bytes
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+            .collect(),
+    )
+}
+
+#[test]
+fn tier_0_objects_tell_each_site_its_enclosing_site() {
+    let mut c = Compiler::load_bytes(PROGRAM.as_bytes(), "osr.ll", &LoadOptions::default())
+        .expect("the test program loads");
+    let vm = c.layout().units.iter().find(|u| u.name == "vm").unwrap().id;
+    let tier0 = c
+        .compile(
+            vm,
+            &CompileRequest {
+                counters: true,
+                osr: Osr::Sites { limit: 16 },
+                ..CompileRequest::at(OptLevel::O0)
+            },
+        )
+        .expect("tier 0 compiles");
+    // The outer loop (site 0) has none; its two loops (sites 1 and 2) are inside it.
+    assert_eq!(nest_table(&tier0.object), Some(vec![u32::MAX, 0, 0]));
+
+    // Without OSR sites there is no table.
+    let mut c = Compiler::load_bytes(PROGRAM.as_bytes(), "osr.ll", &LoadOptions::default())
+        .expect("the test program loads");
+    let plain = c
+        .compile(
+            vm,
+            &CompileRequest {
+                counters: true,
+                ..CompileRequest::at(OptLevel::O0)
+            },
+        )
+        .expect("tier 0 compiles");
+    assert_eq!(nest_table(&plain.object), None);
+}

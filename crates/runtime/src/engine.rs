@@ -159,6 +159,43 @@ struct UnitState {
     tier2_since: Option<Instant>,
 }
 
+/// Whether loop site `outer` has iterated at least once per OSR threshold of iterations of
+/// site `inner` (a loop inside it), counting all iterations so far: a call in `inner` then gets
+/// back to `outer`'s header within about one threshold's worth of `inner`'s iterations.
+fn iterates_often(table: &OsrTable, inner: u32, outer: u32) -> bool {
+    let outer = table.iterations(outer);
+    outer > 0 && table.iterations(inner) / outer <= table.threshold.max(1)
+}
+
+/// The nest table of a tier-0 object with `used` OSR sites: per site, the number of the nearest
+/// enclosing loop that is a site too, or `u32::MAX` (written by the compiler as the local
+/// symbol `__irjit_osr_nest`). Empty when the object has none (then no continuation is entered
+/// at an outer loop: the behaviour of objects cached before the table existed).
+fn osr_nest(object: &[u8], used: u32) -> Vec<u32> {
+    use object::{Object, ObjectSection, ObjectSymbol};
+    let Ok(file) = object::File::parse(object) else {
+        return Vec::new();
+    };
+    let Some(symbol) = file.symbols().find(|s| s.name() == Ok("__irjit_osr_nest")) else {
+        return Vec::new();
+    };
+    let Some(data) = symbol
+        .section_index()
+        .and_then(|i| file.section_by_index(i).ok())
+        .and_then(|section| section.data().ok())
+    else {
+        return Vec::new();
+    };
+    let start = symbol.address() as usize;
+    let Some(bytes) = data.get(start..start + used as usize * 4) else {
+        return Vec::new();
+    };
+    bytes
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
 /// Tier-0 code size from which a function's OSR continuation compile also gives its tier-2
 /// entry (see [`Engine::osr_with_function`]). Lua's `luaV_execute` has 39 KB of tier-0 code; its
 /// helpers, and the loops of the benchmark programs, under 2 KB.
@@ -201,6 +238,33 @@ struct OsrState {
 }
 
 impl OsrState {
+    /// The site a continuation compile asked for by hot site `site` enters at: the outermost of
+    /// `site`'s enclosing loops (sites of the same function) that each iterate at least once per
+    /// OSR threshold of the loop inside them, so far; `site` itself when its own loop does not.
+    /// Entered at its outermost loop's header, a continuation keeps the function's loop nest
+    /// whole for the optimizer, and the call reaches that header soon. None when such a loop
+    /// has its continuation already (or one compiling): the call will enter it there.
+    fn entry(&self, site: u32) -> Option<u32> {
+        let parents: Vec<Option<u32>> = self.sites.iter().map(|s| s.parent).collect();
+        let mut entry = site;
+        while let Some(outer) = parents[entry as usize] {
+            if !iterates_often(&self.table, entry, outer) {
+                break;
+            }
+            let state = &self.sites[outer as usize];
+            if state.busy || state.done {
+                // Served by that loop's continuation, unless it failed (a done site with no
+                // continuation in its slot).
+                if state.busy || self.table.slot(outer).load(Ordering::Relaxed) != 0 {
+                    return None;
+                }
+                break;
+            }
+            entry = outer;
+        }
+        Some(entry)
+    }
+
     /// A continuation of `unit` is no longer compiling: the poller may queue the function's
     /// put-off sites again (those still getting hotter, see `tiers::start_poller`).
     fn requeue_deferred(&mut self, unit: UnitId) {
@@ -218,6 +282,9 @@ struct OsrSite {
     unit: UnitId,
     /// The site's number within its function.
     local: u32,
+    /// The site of the nearest loop around this one that can take a continuation (its table
+    /// index), as the tier-0 object's nest table says (see [`osr_nest`]).
+    parent: Option<u32>,
     /// A continuation compile is under way, or done for good (installed or failed).
     busy: bool,
     done: bool,
@@ -630,12 +697,17 @@ impl Engine {
             let used = compiled.osr_sites.min(limit);
             let base = osr.sites.len() as u32;
             self.units[unit.index()].osr_base = Some(base);
+            let nest = osr_nest(&compiled.object, used);
             for local in 0..used {
                 let site = base + local;
                 osr.table.unit(site).store(unit.0, Ordering::Relaxed);
                 osr.sites.push(OsrSite {
                     unit,
                     local,
+                    parent: nest
+                        .get(local as usize)
+                        .filter(|&&p| p < used && p != local)
+                        .map(|&p| base + p),
                     busy: false,
                     done: false,
                     deferred: false,
@@ -649,9 +721,14 @@ impl Engine {
         Ok(compiled)
     }
 
-    /// Claims OSR site `site`, queued at `queued`, for a background continuation compile; `None`
-    /// when there is nothing to do.
-    pub fn begin_osr(&mut self, site: u32, queued: Instant) -> Option<(UnitId, CompileRequest)> {
+    /// Claims hot OSR site `site`, queued at `queued`, for a background continuation compile:
+    /// the site the continuation is entered at (`site`, or a loop around it, see
+    /// `OsrState::entry`), the unit and the request; `None` when there is nothing to do.
+    pub fn begin_osr(
+        &mut self,
+        site: u32,
+        queued: Instant,
+    ) -> Option<(u32, UnitId, CompileRequest)> {
         let osr = self.osr.as_mut()?;
         let state = osr.sites.get(site as usize)?;
         if state.busy || state.done {
@@ -668,6 +745,20 @@ impl Engine {
             crate::tiers::osr_requeue(site);
             return None;
         }
+        // Where the continuation is entered (see `osr_entry`): the hot loop, or a loop around it
+        // that iterates often enough. None: the continuation of a loop around it is there already
+        // and the call will reach it soon.
+        let hot = site;
+        let Some(site) = osr.entry(hot) else {
+            // Queued again after another threshold of iterations, should the call stay in the
+            // inner loop after all.
+            crate::tiers::osr_requeue(hot);
+            return None;
+        };
+        if site != hot {
+            tracing::debug!(hot, site, "OSR enters at an outer loop");
+        }
+        let state = &osr.sites[site as usize];
         // One continuation of a function at a time: the sites of a loop nest tend to get hot
         // together (an interpreter's dispatch loops all at once), and the call running tier-0
         // code likely enters the first one (sites are queued in loop preorder, outermost first).
@@ -687,23 +778,32 @@ impl Engine {
         // no site never counts) enter the same continuation: one compile of the function serves
         // them all. An interpreter's calls and returns can be loops of their own, equally hot
         // (Lua's luaV_execute); its calls made anew from C start in tier-0 code and reach
-        // whichever comes first.
+        // whichever comes first. Each enters at its own outer loop, as the hot site does; one
+        // that comes to this continuation's entry needs no entry of its own.
         let table = osr.table;
         let mut others = 0u64;
-        let mut along = Vec::new();
-        for (other, state) in osr.sites.iter_mut().enumerate() {
-            let other = other as u32;
-            if other != site
-                && state.unit == unit
-                && !state.done
-                && state.local < 64
-                && table.half_way(other).is_some()
+        let mut along: Vec<u32> = Vec::new();
+        for other in 0..osr.sites.len() as u32 {
+            let state = &osr.sites[other as usize];
+            if other == site
+                || state.unit != unit
+                || state.done
+                || state.busy
+                || table.half_way(other).is_none()
             {
-                state.busy = true;
-                state.deferred = false;
-                others |= 1 << state.local;
-                along.push(other);
+                continue;
             }
+            let Some(entry) = osr.entry(other) else {
+                continue;
+            };
+            let state = &mut osr.sites[entry as usize];
+            if entry == site || along.contains(&entry) || state.local >= 64 {
+                continue;
+            }
+            state.busy = true;
+            state.deferred = false;
+            others |= 1 << state.local;
+            along.push(entry);
         }
         let state = &mut osr.sites[site as usize];
         state.busy = true;
@@ -717,6 +817,7 @@ impl Engine {
             osr.sites[site as usize].with_function = function;
         }
         Some((
+            site,
             unit,
             CompileRequest {
                 inline_callees: true,
@@ -916,7 +1017,7 @@ impl Engine {
             tracing::debug!(
                 continuation = %name,
                 entry = format!("{:#x}", ready[0].1),
-                sites = ready.len(),
+                sites = ?ready.iter().map(|&(s, _)| s).collect::<Vec<_>>(),
                 "OSR ready"
             );
         }
@@ -1494,5 +1595,127 @@ impl Engine {
             single_again: crate::quiet::single_again(),
             ..self.stats.clone()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An OSR table over `records` (16 bytes each, see [`OSR_RECORD_BYTES`]), leaked for the
+    /// test's life as the runtime's lives for the process's.
+    fn table(records: usize, threshold: u32) -> OsrTable {
+        let memory: &'static mut [u64] = Box::leak(vec![0u64; records * 2].into_boxed_slice());
+        OsrTable {
+            addr: memory.as_mut_ptr() as u64,
+            threshold,
+        }
+    }
+
+    fn site(parent: Option<u32>) -> OsrSite {
+        OsrSite {
+            unit: UnitId(1),
+            local: 0,
+            parent,
+            busy: false,
+            done: false,
+            deferred: false,
+            along: Vec::new(),
+            with_function: false,
+        }
+    }
+
+    /// Sets a site's iteration count (the count word of its record).
+    fn iterate(table: &OsrTable, site: u32, count: u32) {
+        table.count_for_test(site).store(count, Ordering::Relaxed);
+    }
+
+    /// Three nested loops, as mandelbrot's rows, pixels and iterations: sites 0 ⊃ 1 ⊃ 2.
+    fn nest() -> OsrState {
+        OsrState {
+            table: table(3, 1000),
+            sites: vec![site(None), site(Some(0)), site(Some(1))],
+        }
+    }
+
+    #[test]
+    fn a_continuation_enters_at_the_outermost_loop_that_iterates_often() {
+        let osr = nest();
+        // Every loop iterates: 50 iterations per pixel, 100 pixels per row.
+        iterate(&osr.table, 0, 20);
+        iterate(&osr.table, 1, 2_000);
+        iterate(&osr.table, 2, 100_000);
+        assert_eq!(osr.entry(2), Some(0));
+        assert_eq!(osr.entry(1), Some(0));
+        assert_eq!(osr.entry(0), Some(0));
+    }
+
+    #[test]
+    fn a_loop_that_iterates_rarely_is_not_waited_for() {
+        let osr = nest();
+        // The rows loop has not finished a row yet: the pixel loop is as far out as it goes.
+        iterate(&osr.table, 0, 0);
+        iterate(&osr.table, 1, 2_000);
+        iterate(&osr.table, 2, 100_000);
+        assert_eq!(osr.entry(2), Some(1));
+        // Over a threshold of inner iterations per outer one: the inner loop enters itself.
+        iterate(&osr.table, 1, 50);
+        assert_eq!(osr.entry(2), Some(2));
+    }
+
+    #[test]
+    fn a_loop_served_by_an_outer_continuation_needs_none() {
+        let mut osr = nest();
+        iterate(&osr.table, 0, 20);
+        iterate(&osr.table, 1, 2_000);
+        iterate(&osr.table, 2, 100_000);
+        // Compiling: the call will enter it.
+        osr.sites[0].busy = true;
+        assert_eq!(osr.entry(2), None);
+        // Installed: the same.
+        osr.sites[0].busy = false;
+        osr.sites[0].done = true;
+        osr.table.set_continuation(0, 0x1000);
+        assert_eq!(osr.entry(2), None);
+        // Failed (done, nothing installed): the next loop in takes an entry of its own.
+        let mut osr = nest();
+        iterate(&osr.table, 0, 20);
+        iterate(&osr.table, 1, 2_000);
+        iterate(&osr.table, 2, 100_000);
+        osr.sites[0].done = true;
+        assert_eq!(osr.entry(2), Some(1));
+    }
+
+    #[test]
+    fn the_nest_table_is_read_from_the_object() {
+        use object::write::{Object, Symbol, SymbolSection};
+        use object::{Architecture, BinaryFormat, Endianness, SymbolFlags};
+        use object::{SymbolKind, SymbolScope};
+        let mut obj = Object::new(BinaryFormat::Elf, Architecture::X86_64, Endianness::Little);
+        let rodata = obj.section_id(object::write::StandardSection::ReadOnlyData);
+        // Something before the table, so that the symbol's offset counts.
+        obj.append_section_data(rodata, &[0xaa; 8], 4);
+        let mut bytes = Vec::new();
+        for parent in [u32::MAX, 0, 1] {
+            bytes.extend_from_slice(&parent.to_le_bytes());
+        }
+        let offset = obj.append_section_data(rodata, &bytes, 4);
+        obj.add_symbol(Symbol {
+            name: b"__irjit_osr_nest".to_vec(),
+            value: offset,
+            size: bytes.len() as u64,
+            kind: SymbolKind::Data,
+            scope: SymbolScope::Compilation,
+            weak: false,
+            section: SymbolSection::Section(rodata),
+            flags: SymbolFlags::None,
+        });
+        let elf = obj.write().unwrap();
+        assert_eq!(osr_nest(&elf, 3), vec![u32::MAX, 0, 1]);
+        // Fewer sites used than the table has: the first ones.
+        assert_eq!(osr_nest(&elf, 2), vec![u32::MAX, 0]);
+        // More than it has, or no table at all: nothing to go by.
+        assert!(osr_nest(&elf, 4).is_empty());
+        assert!(osr_nest(b"not an object", 3).is_empty());
     }
 }

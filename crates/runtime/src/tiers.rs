@@ -208,6 +208,12 @@ impl OsrTable {
         unsafe { AtomicU32::from_ptr((self.record(site) + 8) as *mut u32) }
     }
 
+    /// The count word of a site record, for tests that set up counts.
+    #[cfg(test)]
+    pub(crate) fn count_for_test(&self, site: u32) -> &'static AtomicU32 {
+        self.count(site)
+    }
+
     /// Installs a continuation: stores its address in the site's slot, then tells tier-0 code to
     /// look there. On x86 the two stores are seen in this order, so tier-0 code that sees the bit
     /// finds the address.
@@ -901,14 +907,21 @@ fn tier2_thread(factory: CompilerFactory) {
                     .combined_osr_site(unit)
                     .and_then(|site| Some((site, engine.begin_osr(site, queued)?)));
                 match combined {
-                    Some((site, claimed)) => {
+                    Some((_, (site, unit, request))) => {
                         job = Job::Osr(site, queued);
-                        Some(claimed)
+                        Some((unit, request))
                     }
                     None => engine.begin_tier_up(unit).map(|r| (unit, r)),
                 }
             }
-            Job::Osr(site, queued) => engine.lock().begin_osr(site, queued),
+            Job::Osr(site, queued) => {
+                let claimed = engine.lock().begin_osr(site, queued);
+                claimed.map(|(entry, unit, request)| {
+                    // The continuation's own site: finishing or abandoning the compile is its.
+                    job = Job::Osr(entry, queued);
+                    (unit, request)
+                })
+            }
             Job::Ahead(unit) => crate::ahead::begin(unit).map(|r| (unit, r)),
         };
         let Some((unit, request)) = claimed else {
