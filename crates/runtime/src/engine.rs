@@ -159,12 +159,20 @@ struct UnitState {
     tier2_since: Option<Instant>,
 }
 
-/// Whether loop site `outer` has iterated at least once per OSR threshold of iterations of
-/// site `inner` (a loop inside it), counting all iterations so far: a call in `inner` then gets
-/// back to `outer`'s header within about one threshold's worth of `inner`'s iterations.
-fn iterates_often(table: &OsrTable, inner: u32, outer: u32) -> bool {
+/// How many OSR thresholds of the hot loop's iterations a call may run on in tier-0 code
+/// before it comes back to the header of a loop around it, for the continuation to be entered
+/// there (see [`OsrState::entry`]): 1.6 million iterations at the default threshold, a few
+/// milliseconds of tier-0 code.
+const OSR_NEST_WAIT: u32 = 16;
+
+/// Whether loop site `outer` (a loop around hot site `hot`) has iterated at least once per
+/// [`OSR_NEST_WAIT`] thresholds of `hot`'s iterations, counting all iterations so far: a call
+/// in `hot` then gets back to `outer`'s header within about that many iterations.
+fn iterates_often(table: &OsrTable, hot: u32, outer: u32) -> bool {
     let outer = table.iterations(outer);
-    outer > 0 && table.iterations(inner) / outer <= table.threshold.max(1)
+    outer > 0
+        && u64::from(table.iterations(hot) / outer)
+            <= u64::from(table.threshold.max(1)) * u64::from(OSR_NEST_WAIT)
 }
 
 /// The nest table of a tier-0 object with `used` OSR sites: per site, the number of the nearest
@@ -239,16 +247,15 @@ struct OsrState {
 
 impl OsrState {
     /// The site a continuation compile asked for by hot site `site` enters at: the outermost of
-    /// `site`'s enclosing loops (sites of the same function) that each iterate at least once per
-    /// OSR threshold of the loop inside them, so far; `site` itself when its own loop does not.
-    /// Entered at its outermost loop's header, a continuation keeps the function's loop nest
-    /// whole for the optimizer, and the call reaches that header soon. None when such a loop
-    /// has its continuation already (or one compiling): the call will enter it there.
+    /// `site`'s enclosing loops (sites of the same function) that iterates often enough for the
+    /// call to reach its header soon (see [`iterates_often`]), or `site` itself. Entered at its
+    /// outermost loop's header, a continuation keeps the function's loop nest whole for the
+    /// optimizer. None when such a loop has its continuation already (or one compiling): the
+    /// call will enter it there.
     fn entry(&self, site: u32) -> Option<u32> {
-        let parents: Vec<Option<u32>> = self.sites.iter().map(|s| s.parent).collect();
         let mut entry = site;
-        while let Some(outer) = parents[entry as usize] {
-            if !iterates_often(&self.table, entry, outer) {
+        while let Some(outer) = self.sites[entry as usize].parent {
+            if !iterates_often(&self.table, site, outer) {
                 break;
             }
             let state = &self.sites[outer as usize];
@@ -745,7 +752,7 @@ impl Engine {
             crate::tiers::osr_requeue(site);
             return None;
         }
-        // Where the continuation is entered (see `osr_entry`): the hot loop, or a loop around it
+        // Where the continuation is entered (see `OsrState::entry`): the hot loop, or a loop around it
         // that iterates often enough. None: the continuation of a loop around it is there already
         // and the call will reach it soon.
         let hot = site;
@@ -756,7 +763,13 @@ impl Engine {
             return None;
         };
         if site != hot {
-            tracing::debug!(hot, site, "OSR enters at an outer loop");
+            tracing::debug!(
+                hot,
+                site,
+                hot_iterations = osr.table.iterations(hot),
+                iterations = osr.table.iterations(site),
+                "OSR enters at an outer loop"
+            );
         }
         let state = &osr.sites[site as usize];
         // One continuation of a function at a time: the sites of a loop nest tend to get hot
@@ -771,7 +784,8 @@ impl Engine {
             .iter()
             .any(|other| other.unit == unit && other.busy)
         {
-            osr.sites[site as usize].deferred = true;
+            // The hot site is the one the poller queued, and queues again.
+            osr.sites[hot as usize].deferred = true;
             return None;
         }
         // The function's other hot sites (half-way to the threshold, or further; a loop that is
@@ -1630,7 +1644,8 @@ mod tests {
         table.count_for_test(site).store(count, Ordering::Relaxed);
     }
 
-    /// Three nested loops, as mandelbrot's rows, pixels and iterations: sites 0 ⊃ 1 ⊃ 2.
+    /// Three nested loops, as mandelbrot's rows, pixels and iterations: sites 0 ⊃ 1 ⊃ 2, with
+    /// a threshold of 1,000 (a call may run on for 16,000 iterations of the hot loop).
     fn nest() -> OsrState {
         OsrState {
             table: table(3, 1000),
@@ -1658,8 +1673,12 @@ mod tests {
         iterate(&osr.table, 1, 2_000);
         iterate(&osr.table, 2, 100_000);
         assert_eq!(osr.entry(2), Some(1));
-        // Over a threshold of inner iterations per outer one: the inner loop enters itself.
-        iterate(&osr.table, 1, 50);
+        // Rows come back every 20,000 iterations of the hot loop (every 400 pixels, each a loop
+        // of 50): too rarely, though each loop on the way iterates often enough for the next.
+        iterate(&osr.table, 0, 5);
+        assert_eq!(osr.entry(2), Some(1));
+        // Over 16 thresholds of its iterations per outer one: the hot loop enters itself.
+        iterate(&osr.table, 1, 5);
         assert_eq!(osr.entry(2), Some(2));
     }
 
