@@ -59,7 +59,15 @@ fn global_definitions(object: &[u8]) -> Vec<String> {
     names
 }
 
-fn continuation(sites: Osr) -> Vec<String> {
+/// The test program loaded, and `vm`'s unit compiled at tier 0 with counters and `osr` (its
+/// object returned).
+fn compile_tier0(
+    osr: Osr,
+) -> (
+    Compiler,
+    irjit_interface::UnitId,
+    irjit_interface::CompiledUnit,
+) {
     let mut c = Compiler::load_bytes(PROGRAM.as_bytes(), "osr.ll", &LoadOptions::default())
         .expect("the test program loads");
     let vm = c
@@ -69,16 +77,21 @@ fn continuation(sites: Osr) -> Vec<String> {
         .find(|u| u.name == "vm")
         .expect("a unit for vm")
         .id;
-    let tier0 = c
+    let compiled = c
         .compile(
             vm,
             &CompileRequest {
                 counters: true,
-                osr: Osr::Sites { limit: 16 },
+                osr,
                 ..CompileRequest::at(OptLevel::O0)
             },
         )
         .expect("tier 0 compiles");
+    (c, vm, compiled)
+}
+
+fn continuation(sites: Osr) -> Vec<String> {
+    let (mut c, vm, tier0) = compile_tier0(Osr::Sites { limit: 16 });
     assert_eq!(tier0.osr_sites, 3, "the outer loop and its two loops");
     let compiled = c
         .compile(
@@ -178,33 +191,10 @@ fn nest_table(object: &[u8]) -> Option<Vec<u32>> {
 
 #[test]
 fn tier_0_objects_tell_each_site_its_enclosing_site() {
-    let mut c = Compiler::load_bytes(PROGRAM.as_bytes(), "osr.ll", &LoadOptions::default())
-        .expect("the test program loads");
-    let vm = c.layout().units.iter().find(|u| u.name == "vm").unwrap().id;
-    let tier0 = c
-        .compile(
-            vm,
-            &CompileRequest {
-                counters: true,
-                osr: Osr::Sites { limit: 16 },
-                ..CompileRequest::at(OptLevel::O0)
-            },
-        )
-        .expect("tier 0 compiles");
+    let (_, _, tier0) = compile_tier0(Osr::Sites { limit: 16 });
     // The outer loop (site 0) has none; its two loops (sites 1 and 2) are inside it.
     assert_eq!(nest_table(&tier0.object), Some(vec![u32::MAX, 0, 0]));
-
     // Without OSR sites there is no table.
-    let mut c = Compiler::load_bytes(PROGRAM.as_bytes(), "osr.ll", &LoadOptions::default())
-        .expect("the test program loads");
-    let plain = c
-        .compile(
-            vm,
-            &CompileRequest {
-                counters: true,
-                ..CompileRequest::at(OptLevel::O0)
-            },
-        )
-        .expect("tier 0 compiles");
+    let (_, _, plain) = compile_tier0(Osr::None);
     assert_eq!(nest_table(&plain.object), None);
 }

@@ -1645,21 +1645,23 @@ mod tests {
     }
 
     /// Three nested loops, as mandelbrot's rows, pixels and iterations: sites 0 ⊃ 1 ⊃ 2, with
-    /// a threshold of 1,000 (a call may run on for 16,000 iterations of the hot loop).
-    fn nest() -> OsrState {
-        OsrState {
+    /// a threshold of 1,000 (a call may run on for 16,000 iterations of the hot loop), and
+    /// `counts` iterations so far.
+    fn nest(counts: [u32; 3]) -> OsrState {
+        let osr = OsrState {
             table: table(3, 1000),
             sites: vec![site(None), site(Some(0)), site(Some(1))],
+        };
+        for (site, count) in counts.into_iter().enumerate() {
+            iterate(&osr.table, site as u32, count);
         }
+        osr
     }
 
     #[test]
     fn a_continuation_enters_at_the_outermost_loop_that_iterates_often() {
-        let osr = nest();
         // Every loop iterates: 50 iterations per pixel, 100 pixels per row.
-        iterate(&osr.table, 0, 20);
-        iterate(&osr.table, 1, 2_000);
-        iterate(&osr.table, 2, 100_000);
+        let osr = nest([20, 2_000, 100_000]);
         assert_eq!(osr.entry(2), Some(0));
         assert_eq!(osr.entry(1), Some(0));
         assert_eq!(osr.entry(0), Some(0));
@@ -1667,11 +1669,8 @@ mod tests {
 
     #[test]
     fn a_loop_that_iterates_rarely_is_not_waited_for() {
-        let osr = nest();
         // The rows loop has not finished a row yet: the pixel loop is as far out as it goes.
-        iterate(&osr.table, 0, 0);
-        iterate(&osr.table, 1, 2_000);
-        iterate(&osr.table, 2, 100_000);
+        let osr = nest([0, 2_000, 100_000]);
         assert_eq!(osr.entry(2), Some(1));
         // Rows come back every 20,000 iterations of the hot loop (every 400 pixels, each a loop
         // of 50): too rarely, though each loop on the way iterates often enough for the next.
@@ -1684,10 +1683,7 @@ mod tests {
 
     #[test]
     fn a_loop_served_by_an_outer_continuation_needs_none() {
-        let mut osr = nest();
-        iterate(&osr.table, 0, 20);
-        iterate(&osr.table, 1, 2_000);
-        iterate(&osr.table, 2, 100_000);
+        let mut osr = nest([20, 2_000, 100_000]);
         // Compiling: the call will enter it.
         osr.sites[0].busy = true;
         assert_eq!(osr.entry(2), None);
@@ -1697,10 +1693,7 @@ mod tests {
         osr.table.set_continuation(0, 0x1000);
         assert_eq!(osr.entry(2), None);
         // Failed (done, nothing installed): the next loop in takes an entry of its own.
-        let mut osr = nest();
-        iterate(&osr.table, 0, 20);
-        iterate(&osr.table, 1, 2_000);
-        iterate(&osr.table, 2, 100_000);
+        let mut osr = nest([20, 2_000, 100_000]);
         osr.sites[0].done = true;
         assert_eq!(osr.entry(2), Some(1));
     }
