@@ -137,6 +137,11 @@ impl Compiler {
             for part in [
                 "irjit object key v2",
                 env!("CARGO_PKG_VERSION"),
+                &codegen::LLVM_OPTIONS
+                    .iter()
+                    .map(|o| o.to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 &format!("LLVM {major}.{minor}.{patch}"),
                 codegen.triple(),
                 codegen.cpu(),
