@@ -753,10 +753,119 @@ std::vector<OsrSite> osrSites(Function &F, DominatorTree &DT, LoopInfo &LI) {
   return Sites;
 }
 
-// Whether an alloca's address may be seen by anything but plain loads and stores through it:
-// if not, a continuation may copy the variable into one of its own (and promote it).
-bool addressEscapes(const Value *P) {
-  for (const User *U : P->users()) {
+// Whether a call of `Callee` may keep its parameter `ArgNo` beyond the call: copy it to memory
+// that outlives the call, return it, or hand it to a function that may. Written for -O0 code,
+// which first stores each parameter into a variable of its own (`%p.addr`) and loads it from
+// there: a store into a variable of the callee's frame whose address only loads and stores
+// use is followed through that variable's loads. Calls are followed `Depth` levels down; a
+// callee without a body in this module (the C library, another module of a bundle), or whose
+// body the linker may replace (weak), is assumed to keep the pointer, as is anything not
+// understood. `Budget` bounds the uses looked at in all. (A recursive call back into a
+// parameter under study adds nothing: any way the pointer is kept is found along a path
+// without the cycle.)
+bool parameterMayBeKept(const Function *Callee, unsigned ArgNo, unsigned Depth,
+                        SmallPtrSetImpl<const Argument *> &Studied, unsigned &Budget) {
+  if (!Callee || Callee->isDeclaration() || Callee->isInterposable() ||
+      ArgNo >= Callee->arg_size() || Depth == 0)
+    return true;
+  // The program's module is read lazily: a body not read yet has no instructions, so its
+  // parameters would seem unused. (Reading it changes no meaning; imports read bodies the same.)
+  if (Error E = const_cast<Function *>(Callee)->materialize()) {
+    consumeError(std::move(E));
+    return true;
+  }
+  const Argument *A = Callee->getArg(ArgNo);
+  if (!Studied.insert(A).second)
+    return false;
+  SmallVector<const Value *, 16> Work{A};
+  SmallPtrSet<const Value *, 16> Seen{A};
+  auto follow = [&](const Value *V) {
+    if (Seen.insert(V).second)
+      Work.push_back(V);
+  };
+  // A variable of the callee's frame that only plain loads and stores go through.
+  auto plainLocal = [](const Value *V) {
+    auto *AI = dyn_cast<AllocaInst>(V);
+    if (!AI)
+      return false;
+    for (const User *U : AI->users()) {
+      if (isa<LoadInst>(U))
+        continue;
+      if (auto *S = dyn_cast<StoreInst>(U); S && S->getPointerOperand() == AI &&
+                                             S->getValueOperand() != AI)
+        continue;
+      return false;
+    }
+    return true;
+  };
+  while (!Work.empty()) {
+    const Value *V = Work.pop_back_val();
+    for (const Use &Use : V->uses()) {
+      if (Budget == 0)
+        return true;
+      --Budget;
+      const User *U = Use.getUser();
+      if (isa<LoadInst>(U) || isa<ICmpInst>(U))
+        continue;
+      if (auto *S = dyn_cast<StoreInst>(U)) {
+        if (Use.getOperandNo() == StoreInst::getPointerOperandIndex())
+          continue;
+        const Value *Into = S->getPointerOperand();
+        if (!plainLocal(Into))
+          return true;
+        for (const User *L : Into->users())
+          if (isa<LoadInst>(L))
+            follow(L);
+        continue;
+      }
+      if (isa<GetElementPtrInst>(U) || isa<BitCastInst>(U) || isa<PHINode>(U) ||
+          isa<SelectInst>(U)) {
+        follow(U);
+        continue;
+      }
+      if (auto *CB = dyn_cast<CallBase>(U)) {
+        if (!CB->isArgOperand(&Use))
+          return true;
+        unsigned N = CB->getArgOperandNo(&Use);
+        if (CB->doesNotCapture(N))
+          continue;
+        if (parameterMayBeKept(CB->getCalledFunction(), N, Depth - 1, Studied, Budget))
+          return true;
+        continue;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+// How many calls down parameterMayBeKept looks, and how many uses it looks at for one variable.
+constexpr unsigned KeptDepth = 4;
+constexpr unsigned KeptBudget = 4096;
+
+// Whether an alloca's address may be seen by anything but plain loads and stores through it, and
+// calls that do not keep it (see parameterMayBeKept): if not, a continuation may copy the
+// variable into one of its own (and promote it). No one else holds its address when the
+// continuation starts, so no one can read or write the old copy from then on.
+bool addressEscapesWithin(const Value *P, unsigned &Budget) {
+  for (const Use &Use : P->uses()) {
+    const User *U = Use.getUser();
+    if (auto *MI = dyn_cast<MemIntrinsic>(U)) {
+      // A copy of the variable, or into it, or its filling: the continuation does the same
+      // with its copy.
+      if (MI->isVolatile() || !MI->isArgOperand(&Use) ||
+          !MI->doesNotCapture(MI->getArgOperandNo(&Use)))
+        return true;
+      continue;
+    }
+    if (auto *CB = dyn_cast<CallBase>(U); CB && CB->isArgOperand(&Use) &&
+                                          !isa<IntrinsicInst>(CB)) {
+      SmallPtrSet<const Argument *, 8> Studied;
+      if (parameterMayBeKept(CB->getCalledFunction(), CB->getArgOperandNo(&Use), KeptDepth,
+                             Studied, Budget))
+        return true;
+      continue;
+    }
     if (auto *L = dyn_cast<LoadInst>(U)) {
       if (L->isVolatile())
         return true;
@@ -768,7 +877,7 @@ bool addressEscapes(const Value *P) {
       continue;
     }
     if (auto *G = dyn_cast<GetElementPtrInst>(U)) {
-      if (addressEscapes(G))
+      if (addressEscapesWithin(G, Budget))
         return true;
       continue;
     }
@@ -777,6 +886,11 @@ bool addressEscapes(const Value *P) {
     return true;
   }
   return false;
+}
+
+bool addressEscapes(const Value *P) {
+  unsigned Budget = KeptBudget;
+  return addressEscapesWithin(P, Budget);
 }
 
 // Whether a pointer derived from alloca `AI` (through GEPs) is itself among the live values: then
