@@ -46,7 +46,7 @@ fn init_native_target() {
             llvm_sys::support::LLVMParseCommandLineOptions(
                 argv.len() as std::ffi::c_int,
                 argv.as_ptr(),
-                ptr::null(),
+                c"".as_ptr(),
             )
         };
     });
