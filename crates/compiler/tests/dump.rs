@@ -1,6 +1,8 @@
 //! `IRJIT_DUMP_IR` writes each unit's IR as built; what it writes must read back as IR (a
 //! separate test binary: the variable is set for the whole process).
 
+mod common;
+
 use irjit_compiler::{Compiler, LoadOptions};
 use irjit_interface::{CompileRequest, OptLevel, UnitCompiler};
 
@@ -23,18 +25,9 @@ define i32 @f(i32 %x) {
 
 #[test]
 fn dumped_units_read_back() {
-    let dir = std::env::temp_dir().join(format!("irjit-dump-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    std::env::set_var("IRJIT_DUMP_IR", &dir);
-    let mut c = Compiler::load_bytes(PROGRAM.as_bytes(), "dump.ll", &LoadOptions::default())
-        .expect("the test program loads");
-    let f = c
-        .layout()
-        .units
-        .iter()
-        .find(|u| u.name == "f")
-        .expect("a unit for f")
-        .id;
+    let dir = common::dump_into("dump-test");
+    let mut c = common::load(PROGRAM.as_bytes(), "dump.ll");
+    let f = common::unit(&c, "f");
     c.compile(
         f,
         &CompileRequest {

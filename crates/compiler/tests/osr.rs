@@ -1,6 +1,7 @@
 //! OSR continuations: one per loop site, or one body several sites enter.
 
-use irjit_compiler::{Compiler, LoadOptions};
+mod common;
+
 use irjit_interface::{CompileRequest, OptLevel, Osr, UnitCompiler};
 use object::{Object, ObjectSymbol};
 
@@ -64,30 +65,11 @@ fn global_definitions(object: &[u8]) -> Vec<String> {
 fn compile_tier0(
     osr: Osr,
 ) -> (
-    Compiler,
+    irjit_compiler::Compiler,
     irjit_interface::UnitId,
     irjit_interface::CompiledUnit,
 ) {
-    let mut c = Compiler::load_bytes(PROGRAM.as_bytes(), "osr.ll", &LoadOptions::default())
-        .expect("the test program loads");
-    let vm = c
-        .layout()
-        .units
-        .iter()
-        .find(|u| u.name == "vm")
-        .expect("a unit for vm")
-        .id;
-    let compiled = c
-        .compile(
-            vm,
-            &CompileRequest {
-                counters: true,
-                osr,
-                ..CompileRequest::at(OptLevel::O0)
-            },
-        )
-        .expect("tier 0 compiles");
-    (c, vm, compiled)
+    common::compile_tier0(PROGRAM.as_bytes(), "osr.ll", "vm", osr)
 }
 
 fn continuation(sites: Osr) -> Vec<String> {

@@ -3,7 +3,8 @@
 //! continuation's IR as built (`IRJIT_DUMP_IR`; a separate test binary, since the variable is
 //! set for the whole process).
 
-use irjit_compiler::{Compiler, LoadOptions};
+mod common;
+
 use irjit_interface::{CompileRequest, OptLevel, Osr, UnitCompiler};
 
 /// `f`'s variables are each passed to a function before its loop, which reads them all. The
@@ -150,28 +151,8 @@ done:
 
 /// The variables `f`'s continuation copies, read from its IR as built.
 fn copied_variables(program: &[u8], name: &str) -> Vec<String> {
-    let dir = std::env::temp_dir().join(format!("irjit-osr-copies-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    std::env::set_var("IRJIT_DUMP_IR", &dir);
-    let mut c = Compiler::load_bytes(program, name, &LoadOptions::default())
-        .expect("the test program loads");
-    let f = c
-        .layout()
-        .units
-        .iter()
-        .find(|u| u.name == "f")
-        .expect("a unit for f")
-        .id;
-    let tier0 = c
-        .compile(
-            f,
-            &CompileRequest {
-                counters: true,
-                osr: Osr::Sites { limit: 16 },
-                ..CompileRequest::at(OptLevel::O0)
-            },
-        )
-        .expect("tier 0 compiles");
+    let dir = common::dump_into(&format!("osr-copies-{name}"));
+    let (mut c, f, tier0) = common::compile_tier0(program, name, "f", Osr::Sites { limit: 16 });
     assert_eq!(tier0.osr_sites, 1, "one loop");
     c.compile(
         f,

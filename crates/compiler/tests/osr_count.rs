@@ -7,8 +7,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use irjit_compiler::{Compiler, LoadOptions};
-use irjit_interface::{CompileRequest, OptLevel, Osr, UnitCompiler};
+mod common;
+
+use irjit_interface::Osr;
 
 /// One loop, whose latch (a conditional branch) gets a block of its own on the back edge.
 const PROGRAM: &str = r#"
@@ -50,28 +51,13 @@ int main(void) {
 
 #[test]
 fn a_site_count_starts_again_at_the_ready_bit_without_a_continuation() {
-    let dir = std::env::temp_dir().join(format!("irjit-osr-count-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    std::env::set_var("IRJIT_DUMP_IR", &dir);
-    let mut c = Compiler::load_bytes(PROGRAM.as_bytes(), "count.ll", &LoadOptions::default())
-        .expect("the test program loads");
-    let sum = c
-        .layout()
-        .units
-        .iter()
-        .find(|u| u.name == "sum")
-        .expect("a unit for sum")
-        .id;
-    let tier0 = c
-        .compile(
-            sum,
-            &CompileRequest {
-                counters: true,
-                osr: Osr::Sites { limit: 16 },
-                ..CompileRequest::at(OptLevel::O0)
-            },
-        )
-        .expect("tier 0 compiles");
+    let dir = common::dump_into("osr-count");
+    let (_, _, tier0) = common::compile_tier0(
+        PROGRAM.as_bytes(),
+        "count.ll",
+        "sum",
+        Osr::Sites { limit: 16 },
+    );
     assert_eq!(tier0.osr_sites, 1, "the loop is a site");
     let ir = std::fs::read_dir(&dir)
         .expect("the dump directory")
