@@ -30,6 +30,10 @@ pub fn trials() -> Vec<Trial> {
         Trial::test("cache::concurrent_fills", concurrent_fills),
         Trial::test("cache::warm_run_never_maps_llvm", warm_run_never_maps_llvm),
         Trial::test(
+            "cache::compiler_opened_while_code_links",
+            compiler_opened_while_code_links,
+        ),
+        Trial::test(
             "cache::warm_run_stays_single_threaded",
             warm_run_stays_single_threaded,
         ),
@@ -396,6 +400,56 @@ int main(void) {
             String::from_utf8_lossy(&second.stderr)
         )
         .into());
+    }
+    Ok(())
+}
+
+/// A run that starts from the cache opens the compiler library (and with it libgcc_s) on a
+/// compile thread, when the first unit misses, while the program's thread goes on linking code
+/// and registering its unwind tables with libgcc_s. The loader lists libgcc_s before it has
+/// relocated it; registering with it then jumped through its unrelocated PLT (a crash at a small
+/// address, in about one run of ten). Stress mode recompiles every function, so the compiler is
+/// opened while the program is calling 40 functions for the first time.
+fn compiler_opened_while_code_links() -> Result<(), Failed> {
+    let mut source = String::from("#include <stdio.h>\n");
+    for i in 0..40 {
+        source.push_str(&format!(
+            "__attribute__((noinline)) unsigned f{i}(unsigned x) {{\n\
+             \x20 for (int k = 0; k < {}; k++) x = x * {}u + {i}u;\n  return x;\n}}\n",
+            i % 5 + 1,
+            2 * i + 3
+        ));
+    }
+    source.push_str("int main(void) {\n  unsigned h = 1;\n  for (int r = 0; r < 20000; r++) {\n");
+    for i in 0..40 {
+        source.push_str(&format!("    h = f{i}(h);\n"));
+    }
+    source.push_str("  }\n  printf(\"%u\\n\", h);\n  return 0;\n}\n");
+    let (bc, native) = program("opened_while_linking", &source)?;
+    let cache = fresh_cache("opened_while_linking");
+    let first = irjit(&cache, &[&bc])?;
+    if first.stdout != native.stdout || first.status != Status::Exited(0) {
+        return Err(format!("first run: {first:?}").into());
+    }
+    let mut loaded_llvm = 0;
+    for run in 0..30 {
+        let mut cmd = Command::new(support::irjit());
+        cmd.env_remove("IRJIT_CACHE")
+            .env("IRJIT_STRESS_TIERUP", "1")
+            .args(["run", "--stats", "--cache-dir"])
+            .arg(&cache)
+            .arg(&bc);
+        let out = support::run(cmd, b"", Duration::from_secs(120))?;
+        if out.stdout != native.stdout || out.status != Status::Exited(0) {
+            return Err(format!("stress run {run} from the cache: {out:?}").into());
+        }
+        loaded_llvm += usize::from(
+            String::from_utf8_lossy(&out.stderr).contains("irjit: stats: LLVM loaded: yes"),
+        );
+    }
+    // The case under test: the compiler is opened during the run, not before it.
+    if loaded_llvm == 0 {
+        return Err("no stress run opened the compiler library".into());
     }
     Ok(())
 }

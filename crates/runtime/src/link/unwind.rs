@@ -16,6 +16,11 @@
 //! - by any other path (a host library's constructor, say): every registration checks whether
 //!   the set of loaded objects changed since the last look (a counter the loader keeps).
 //!
+//! The loader lists an object as soon as it is mapped, before it is relocated: libgcc_s found
+//! while another thread's `dlopen` brings it in (a compile thread opening the compiler library)
+//! is used only once the loader reports it relocated (`_dl_find_object`), or its first call
+//! through its own PLT (`malloc`) jumps to an unrelocated address.
+//!
 //! Registration runs on the compile thread, for a thread that may hold the loader's lock while
 //! it waits (a library's constructor calling a function not compiled yet): there libgcc_s's
 //! functions are looked up in its loaded image, never through `dlopen` or `dlsym`, which take
@@ -69,8 +74,36 @@ fn loads() -> u64 {
     adds
 }
 
+/// What the loader's list of objects says of libgcc_s.
+enum Host {
+    /// Not loaded.
+    Absent,
+    /// In the list, but another thread's `dlopen` has not finished relocating it: its calls
+    /// through its own PLT would jump to unrelocated addresses.
+    Loading,
+    /// Loaded and relocated: its registration functions.
+    Ready(HostUnwinder),
+}
+
+extern "C" {
+    /// glibc's (2.35 and later) lock-free lookup of the object containing `pc`. The loader adds
+    /// an object to the lookup data only once the object is relocated (`dl_open_worker_begin`
+    /// calls `_dl_find_object_update` after its relocation loop), while `dl_iterate_phdr` lists
+    /// it as soon as it is mapped. `result` is a `struct dl_find_object`.
+    fn _dl_find_object(pc: *mut c_void, result: *mut c_void) -> i32;
+}
+
+/// Whether the object containing `pc` is relocated (see [`_dl_find_object`]).
+fn relocated(pc: usize) -> bool {
+    // `struct dl_find_object` is 96 bytes on x86-64 (and at most 112 where it has the optional
+    // fields); 128 bytes of room.
+    let mut result = [0u64; 16];
+    // SAFETY: a pure lookup writing at most `sizeof(struct dl_find_object)` bytes to `result`.
+    unsafe { _dl_find_object(pc as *mut c_void, result.as_mut_ptr().cast()) == 0 }
+}
+
 /// libgcc_s's registration functions, if libgcc_s is loaded, found without the loader's lock.
-fn loaded_host_unwinder() -> Option<HostUnwinder> {
+fn loaded_host_unwinder() -> Host {
     extern "C" fn find(info: *mut libc::dl_phdr_info, _: usize, out: *mut c_void) -> i32 {
         // SAFETY: the loader passes a valid record of a loaded object, whose name is
         // NUL-terminated (or null).
@@ -88,22 +121,28 @@ fn loaded_host_unwinder() -> Option<HostUnwinder> {
         if file != LIBGCC_S.to_bytes() {
             return 0;
         }
-        // SAFETY: the record describes libgcc_s, loaded while the callback runs.
+        // SAFETY: the record describes libgcc_s, mapped while the callback runs (its dynamic
+        // section's addresses are made absolute when it is mapped, before relocation).
         let found = unsafe {
             image_symbol(info, b"__register_frame").zip(image_symbol(info, b"__deregister_frame"))
         };
         type Register = unsafe extern "C" fn(*const u8);
-        // SAFETY: both are libgcc's `void f(void *begin)`; `out` is the `Option` below.
-        unsafe {
-            *out.cast::<Option<HostUnwinder>>() =
-                found.map(|(register, deregister)| HostUnwinder {
+        let host = match found {
+            Some((register, _)) if !relocated(register) => Host::Loading,
+            // SAFETY: both are libgcc's `void f(void *begin)`.
+            Some((register, deregister)) => Host::Ready(unsafe {
+                HostUnwinder {
                     register: std::mem::transmute::<usize, Register>(register),
                     deregister: std::mem::transmute::<usize, Register>(deregister),
-                });
-        }
+                }
+            }),
+            None => Host::Absent,
+        };
+        // SAFETY: `out` is the `Host` below.
+        unsafe { *out.cast::<Host>() = host };
         1
     }
-    let mut found: Option<HostUnwinder> = None;
+    let mut found = Host::Absent;
     // SAFETY: the callback only reads the records it is given and writes `found`.
     unsafe { libc::dl_iterate_phdr(Some(find), (&raw mut found).cast()) };
     found
@@ -209,7 +248,9 @@ pub(crate) fn adopt_host_unwinder() {
             return;
         }
     }
-    let Some(host) = loaded_host_unwinder() else {
+    // (Called after a `dlopen` or before a `dlclose` of this thread's: any other thread's
+    // `dlopen` that loads libgcc_s has finished, under the loader's lock.)
+    let Host::Ready(host) = loaded_host_unwinder() else {
         return;
     };
     // Outside the registry's lock: `dlopen` takes the loader's, under which a library's
@@ -228,8 +269,10 @@ pub(crate) fn require_host_unwinder() {
     }
     let pinned = pin(libc::RTLD_NOW);
     match loaded_host_unwinder() {
-        Some(host) => adopt(host, pinned),
-        None => tracing::warn!("cannot load libgcc_s.so.1: unwinding will not see JIT'd code"),
+        Host::Ready(host) => adopt(host, pinned),
+        Host::Absent | Host::Loading => {
+            tracing::warn!("cannot load libgcc_s.so.1: unwinding will not see JIT'd code")
+        }
     }
 }
 
@@ -264,13 +307,23 @@ impl Frames {
         if registry.host.is_none() {
             let loads = loads();
             if loads != registry.loads_seen {
-                registry.loads_seen = loads;
                 drop(registry);
                 // Without the loader's lock (see the module documentation), nor a reference.
-                if let Some(host) = loaded_host_unwinder() {
-                    adopt(host, false);
-                }
+                let host = loaded_host_unwinder();
                 registry = REGISTRY.lock();
+                match host {
+                    Host::Ready(host) => {
+                        drop(registry);
+                        adopt(host, false);
+                        registry = REGISTRY.lock();
+                    }
+                    // Looked at once a load is seen, until libgcc_s is there.
+                    Host::Absent => registry.loads_seen = loads,
+                    // Another thread's `dlopen` is relocating it right now (the compiler library
+                    // opened on a compile thread, when a run started from the cache): the next
+                    // registration looks again, and its tables wait in the list until then.
+                    Host::Loading => {}
+                }
             }
         }
         if let Some(host) = registry.host {
