@@ -40,7 +40,8 @@ pub struct EngineOptions {
     pub dlopen: Vec<String>,
     /// Compile each function on its first call (else everything before the program starts).
     pub lazy: bool,
-    /// Write `/tmp/perf-PID.map` so `perf` can name JIT'd functions.
+    /// Write `/tmp/perf-PID.map` so `perf` can name JIT'd functions. Superseded code is then
+    /// kept, not freed (see [`Engine::new`]).
     pub perf_map: bool,
     /// Which tiers run, and how functions move between them.
     pub tiers: TierOptions,
@@ -314,6 +315,13 @@ impl Engine {
         options: EngineOptions,
     ) -> Result<Engine, RuntimeError> {
         let mut options = options;
+        if options.perf_map && options.tiers.reclaim {
+            // A perf map names address ranges for the whole run (`perf` has no way to end one):
+            // code freed and its memory reused for another function would have the samples of
+            // the new code charged to the old name. So with a map nothing is freed.
+            tracing::debug!("a perf map is written: superseded code is kept");
+            options.tiers.reclaim = false;
+        }
         let compiler: Box<dyn UnitCompiler> = match &options.cache {
             Some(session) => {
                 // Background compilers go through the cache too.

@@ -93,7 +93,8 @@ pub struct RunArgs {
           action = clap::ArgAction::Set)]
     idle_exit: bool,
 
-    /// Write /tmp/perf-PID.map so `perf report` can name JIT'd functions.
+    /// Write /tmp/perf-PID.map so `perf report` can name JIT'd functions. Implies
+    /// --keep-superseded: the map cannot tell that a range was freed and reused.
     #[arg(long)]
     perf_map: bool,
 

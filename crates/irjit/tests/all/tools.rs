@@ -116,6 +116,67 @@ fn perf_map_names(bc: &str, extra: &[&str], tier: &str, work: bool) -> Result<()
     Ok(())
 }
 
+/// A perf map cannot end a range: code freed and its memory reused for another function would
+/// have the new code's samples charged to the old name. With `--perf-map` nothing is freed, so the
+/// ranges of one run never overlap, even in stress mode, where every function is compiled
+/// again and again (and superseded code would be freed within the run).
+fn perf_map_ranges_never_overlap() -> Result<(), Failed> {
+    // The loop runs for half a second of the program's CPU time, not a number of rounds: the
+    // functions then have time to move to tier 2 however loaded the machine is.
+    let mut source = String::from("#include <stdio.h>\n#include <time.h>\n#include <unistd.h>\n");
+    for i in 0..40 {
+        source.push_str(&format!(
+            "__attribute__((noinline)) unsigned f{i}(unsigned x) {{\n\
+             \x20 for (int k = 0; k < {}; k++) x = x * {}u + {i}u;\n  return x;\n}}\n",
+            i % 5 + 1,
+            2 * i + 3
+        ));
+    }
+    source.push_str(
+        "int main(void) {\n  unsigned h = 1;\n  while (clock() < CLOCKS_PER_SEC / 2) {\n",
+    );
+    for i in 0..40 {
+        source.push_str(&format!("    h = f{i}(h);\n"));
+    }
+    source.push_str("  }\n  printf(\"%d %u\\n\", (int)getpid(), h);\n  return 0;\n}\n");
+    let bc = compile("perf_map_overlap", &source)?;
+    let mut cmd = Command::new(support::irjit());
+    cmd.env("IRJIT_STRESS_TIERUP", "1")
+        .args(["run", "--perf-map", "--stats", &bc]);
+    let out = support::run(cmd, b"", Duration::from_secs(120))?;
+    if out.status != Status::Exited(0) {
+        return Err(format!("{out:?}").into());
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let pid = stdout.split_whitespace().next().ok_or("no pid printed")?;
+    let path = format!("/tmp/perf-{pid}.map");
+    let map = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    let _ = std::fs::remove_file(&path);
+    let mut ranges = Vec::new();
+    for line in map.lines() {
+        let fields: Vec<&str> = line.splitn(3, ' ').collect();
+        let [start, size, name] = fields[..] else {
+            return Err(format!("malformed line {line:?}").into());
+        };
+        let start = u64::from_str_radix(start, 16).map_err(|_| format!("bad {line:?}"))?;
+        let size = u64::from_str_radix(size, 16).map_err(|_| format!("bad {line:?}"))?;
+        ranges.push((start, start + size, name.to_string()));
+    }
+    let tier2 = ranges.iter().filter(|r| r.2.ends_with("[tier 2]")).count();
+    if tier2 < 5 {
+        return Err(format!("only {tier2} tier-2 versions in the map:\n{map}").into());
+    }
+    ranges.sort();
+    if let Some(w) = ranges.windows(2).find(|w| w[1].0 < w[0].1) {
+        return Err(format!("{} and {} overlap:\n{map}", w[0].2, w[1].2).into());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !stderr.contains(", freed 0,") {
+        return Err(format!("code was freed:\n{stderr}").into());
+    }
+    Ok(())
+}
+
 /// Why `perf` cannot sample here, if it cannot (not installed, or not allowed).
 fn perf_unusable() -> Option<String> {
     let probe = support::work_dir("tools").join("probe.perf");
@@ -748,6 +809,10 @@ pub fn trials() -> Vec<Trial> {
             hot_large_function_compiles_once_for_entry_and_loop,
         ),
         t("perf_map", perf_map),
+        t(
+            "perf_map_ranges_never_overlap",
+            perf_map_ranges_never_overlap,
+        ),
         match perf_unusable() {
             None => t(
                 "perf_report_names_jit_functions",
