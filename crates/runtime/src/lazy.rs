@@ -496,7 +496,9 @@ extern "C" fn lazy_compile(unit: u32, frame: *mut u64, area: *mut u8) -> u64 {
     let unit = UnitId(unit);
     if crate::quiet::state() != crate::quiet::State::Awake {
         // The runtime's threads leave or have left (see crate::quiet).
-        crate::quiet::on_resolver_entry(unit);
+        if let Some(code) = crate::quiet::on_resolver_entry(unit) {
+            return code;
+        }
     }
     if let Some(function) = interpreted_call(unit) {
         // SAFETY: `frame` and `area` are the trampoline's, as documented above.

@@ -526,16 +526,20 @@ int main(int argc, char **argv) {{
     }
 }
 
-/// A quiet period (see the runtime's `quiet` module), three ways:
+/// A quiet period (see the runtime's `quiet` module):
 /// - `wait_until_single` spins through tier-2 code (its loop's OSR continuation, `work` inlined),
 ///   so no counter moves: the runtime's threads must leave, and glibc's `__libc_single_threaded`
 ///   must read 1 again, with one thread left in the process (read in the same tier-2 code: a
 ///   tier-0 function called then would wake the runtime). No call goes through a stub there, so
 ///   the handshake must come by signal.
-/// - `loop`: `main`'s second loop, in its tier-0 frame, had no continuation: its first iteration
+/// - `loop`: `main`'s second loop, in its tier-0 frame, had no continuation: its iterations
 ///   must wake the runtime (the loop's tripwire), and it must still reach its continuation.
 /// - `call`: `lukewarm`, compiled at tier 0 before and not hot then, is called through a pointer
-///   from the tier-2 code: its stub must wake the runtime, and it must reach tier 2.
+///   from the tier-2 code: its calls must wake the runtime (through its stub), and it must reach
+///   tier 2.
+/// - `rare`: a little tier-0 code runs once the process is alone (ten calls of `lukewarm`, a call
+///   of `few` and ten iterations of its loop): too little to wake the runtime, which would only
+///   leave again; the process stays single-threaded, and the calls give their results.
 /// - `loop` again with a code cache: its writer thread must leave too.
 /// - `resolver`: the spin calls `spin` through a pointer, and `--keep-superseded` leaves no stop
 ///   signal handler: the handshake must come at a call through a stub, in the resolver.
@@ -559,19 +563,24 @@ fn quiet_period_makes_the_process_single_threaded() -> Result<(), Failed> {
         let rest = text.split("loop sites, ").nth(1)?;
         rest.split_whitespace().next()?.parse().ok()
     };
-    let looped = "single-threaded: 1, threads: 1, calls: 57\n20031622233202432\n";
-    let called = "single-threaded: 1, threads: 1, calls: 90000052\n0\n";
+    let looped = "single-threaded: 1, threads: 1, calls: 66\n20031622233202432\n";
+    let called = "single-threaded: 1, threads: 1, calls: 90000061\n0\n";
     // With a code cache, its writer thread must leave too.
     let cache_dir = support::work_dir("tools").join("quiet_period_cache");
     let _ = std::fs::remove_dir_all(&cache_dir);
     let cache = format!("--cache-dir={}", cache_dir.display());
-    let plain = "single-threaded: 1, threads: 1, calls: 57\n0\n";
+    let plain = "single-threaded: 1, threads: 1, calls: 66\n0\n";
+    let rare = "single-threaded: 1, threads: 1, calls: 66\n\
+                then single-threaded: 1, threads: 1, calls: 225\n0\n";
     let modes = [
         ("loop", "--no-cache", "--idle-exit=on", looped),
         ("call", "--no-cache", "--idle-exit=on", called),
         ("loop", cache.as_str(), "--idle-exit=on", looped),
         // No stop signal handler (no reclamation): the handshake must come in the resolver.
         ("resolver", "--no-cache", "--keep-superseded", plain),
+        // (Not compiled ahead, `threads_now` stays in the interpreter: linking a function's
+        // first code wakes the runtime.)
+        ("rare", "--no-cache", "--compile-ahead=off", rare),
     ];
     for (mode, cache, flag, want) in modes {
         for attempt in 1..=3 {
@@ -585,7 +594,14 @@ fn quiet_period_makes_the_process_single_threaded() -> Result<(), Failed> {
             let out = support::attempt(attempt, run)?;
             let stdout = String::from_utf8_lossy(&out.stdout);
             let left = quiet(&out).is_some_and(|(left, single, woken)| {
-                left >= 1 && single >= 1 && (woken >= 1 || mode == "resolver")
+                left >= 1
+                    && single >= 1
+                    && match mode {
+                        "resolver" => true,
+                        // Too little tier-0 code ran to wake the runtime.
+                        "rare" => woken == 0,
+                        _ => woken >= 1,
+                    }
             });
             let moved_on = match mode {
                 // wait_until_single's loop and main's second one.
@@ -639,6 +655,23 @@ long lukewarm(long x) { return x % 7; }
 long (*volatile lukewarm_ptr)(long) = lukewarm;
 long spin(long x) { return (x * 7) ^ (x >> 2); }
 long (*volatile spin_ptr)(long) = spin;
+/* A loop: compiled at tier 0 on its first call, with an OSR site. */
+long few(long n) {
+  long s = 0;
+  for (long i = 0; i < n; i++) s += 3 * i;
+  return s;
+}
+long (*volatile few_ptr)(long) = few;
+/* No loop of its own: reading the count must not run tier-0 loops (tripwires) itself. */
+static int threads_now(void) {
+  char buf[4096];
+  FILE *f = fopen("/proc/self/status", "r");
+  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+  if (f) fclose(f);
+  buf[n] = 0;
+  char *line = strstr(buf, "\nThreads:");
+  return line ? atoi(line + 9) : -1;
+}
 int through_stub;
 int seen_threads = -1, seen_single = -1;
 long calls_sum;
@@ -646,11 +679,7 @@ long wait_until_single(long rounds, long calls) {
   long s = 0;
   for (long r = 0; !*(volatile char *)&__libc_single_threaded && r < rounds; r++)
     for (long i = 0; i < 1000; i++) s += through_stub ? spin_ptr(i) : work(i);
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  while (f && fgets(line, sizeof line, f))
-    if (!strncmp(line, "Threads:", 8)) seen_threads = atoi(line + 8);
-  if (f) fclose(f);
+  seen_threads = threads_now();
   seen_single = __libc_single_threaded;
   for (long j = 0; j < calls; j++) calls_sum += lukewarm_ptr(j);
   return s;
@@ -659,10 +688,19 @@ int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "loop";
   through_stub = !strcmp(mode, "resolver");
   for (int i = 0; i < 20; i++) calls_sum += lukewarm(i);
+  calls_sum += few(3);
   long s = wait_until_single(strcmp(mode, "off") ? 20000000 : 1000,
                              strcmp(mode, "call") ? 0 : 30000000);
   printf("single-threaded: %d, threads: %d, calls: %ld\n", seen_single, seen_threads,
          calls_sum);
+  if (!strcmp(mode, "rare")) {
+    /* Tier-0 code, a little: ten calls, a call and ten iterations of a loop. */
+    for (long j = 0; j < 10; j++) calls_sum += lukewarm_ptr(j);
+    calls_sum += few_ptr(10);
+    int single = __libc_single_threaded;
+    printf("then single-threaded: %d, threads: %d, calls: %ld\n", single, threads_now(),
+           calls_sum);
+  }
   long t = s & 1;
   if (!strcmp(mode, "loop"))
     for (long i = 0; i < 200000000L; i++) t += i ^ (i >> 3);
