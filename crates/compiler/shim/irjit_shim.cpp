@@ -1827,6 +1827,14 @@ int irjit_run_default_pipeline(LLVMModuleRef M, LLVMTargetMachineRef TMRef, unsi
   return 0;
 }
 
+// Makes `TM` never fuse a multiplication and an addition into one instruction, not even an
+// `llvm.fmuladd` (which then becomes a multiplication and an addition): code for a CPU with FMA
+// computes what code for one without does, whichever tier runs it and however the program was
+// built natively.
+void irjit_target_machine_strict_fp_fusion(LLVMTargetMachineRef TM) {
+  reinterpret_cast<TargetMachine *>(TM)->Options.AllowFPOpFusion = FPOpFusion::Strict;
+}
+
 // Makes `TM` lower thread-local variables to emulated TLS (`__emutls_get_address`), which needs
 // no TLS relocations in the loader.
 void irjit_target_machine_use_emulated_tls(LLVMTargetMachineRef TM) {

@@ -135,7 +135,7 @@ impl Compiler {
             // SAFETY: writes three integers.
             unsafe { llvm_sys::core::LLVMGetVersion(&mut major, &mut minor, &mut patch) };
             for part in [
-                "irjit object key v2",
+                "irjit object key v3",
                 env!("CARGO_PKG_VERSION"),
                 &codegen::LLVM_OPTIONS
                     .iter()

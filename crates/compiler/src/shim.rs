@@ -39,6 +39,7 @@ mod ffi {
             err: *mut *mut c_char,
         ) -> LLVMModuleRef;
         pub fn irjit_target_machine_use_emulated_tls(tm: LLVMTargetMachineRef);
+        pub fn irjit_target_machine_strict_fp_fusion(tm: LLVMTargetMachineRef);
         pub fn irjit_emitter_create(
             tm: LLVMTargetMachineRef,
             err: *mut *mut c_char,
@@ -233,6 +234,16 @@ pub(crate) unsafe fn run_default_pipeline(
     } else {
         Ok(())
     }
+}
+
+/// Makes a target machine never fuse a multiplication and an addition (`llvm.fmuladd`
+/// included), whatever the CPU offers.
+///
+/// # Safety
+/// `tm` is a live target machine not in use by another thread.
+pub(crate) unsafe fn strict_fp_fusion(tm: LLVMTargetMachineRef) {
+    // SAFETY: forwarded from the caller.
+    unsafe { ffi::irjit_target_machine_strict_fp_fusion(tm) }
 }
 
 /// Switches a target machine to emulated thread-local storage.
