@@ -267,9 +267,7 @@ impl Codegen {
         }
         Ok(object)
     }
-}
 
-impl Codegen {
     /// Has every function of `module` compiled for the host CPU: clang records the CPU and
     /// features the program was built for on each function (`-O0` bitcode: `x86-64`, SSE2), and
     /// a function's own attributes outrank the target machine's. The CPU becomes the host's; the
@@ -299,19 +297,16 @@ impl Codegen {
                     FEATURES.as_ptr().cast(),
                     FEATURES.len() as u32,
                 );
-                let features = if own.is_null() {
-                    format!("{},+prefer-256-bit", self.features())
-                } else {
+                let mut features = format!("{},+prefer-256-bit", self.features());
+                if !own.is_null() {
                     let mut len = 0;
                     let value = LLVMGetStringAttributeValue(own, &mut len);
                     let own = std::slice::from_raw_parts(value.cast::<u8>(), len as usize);
-                    let own = String::from_utf8_lossy(own);
-                    if own.is_empty() {
-                        format!("{},+prefer-256-bit", self.features())
-                    } else {
-                        format!("{},+prefer-256-bit,{own}", self.features())
+                    if !own.is_empty() {
+                        features.push(',');
+                        features.push_str(&String::from_utf8_lossy(own));
                     }
-                };
+                }
                 for (key, value) in [(CPU, self.cpu()), (FEATURES, features.as_str())] {
                     let attr = LLVMCreateStringAttribute(
                         LLVMGetModuleContext(module.raw()),
