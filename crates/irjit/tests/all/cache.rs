@@ -411,20 +411,11 @@ int main(void) {
 /// address, in about one run of ten). Stress mode recompiles every function, so the compiler is
 /// opened while the program is calling 40 functions for the first time.
 fn compiler_opened_while_code_links() -> Result<(), Failed> {
-    let mut source = String::from("#include <stdio.h>\n");
-    for i in 0..40 {
-        source.push_str(&format!(
-            "__attribute__((noinline)) unsigned f{i}(unsigned x) {{\n\
-             \x20 for (int k = 0; k < {}; k++) x = x * {}u + {i}u;\n  return x;\n}}\n",
-            i % 5 + 1,
-            2 * i + 3
-        ));
-    }
-    source.push_str("int main(void) {\n  unsigned h = 1;\n  for (int r = 0; r < 20000; r++) {\n");
-    for i in 0..40 {
-        source.push_str(&format!("    h = f{i}(h);\n"));
-    }
-    source.push_str("  }\n  printf(\"%u\\n\", h);\n  return 0;\n}\n");
+    let source = support::forty_functions(
+        "#include <stdio.h>\nstatic int rounds;\n",
+        "rounds++ < 20000",
+        "printf(\"%u\\n\", h);",
+    );
     let (bc, native) = program("opened_while_linking", &source)?;
     let cache = fresh_cache("opened_while_linking");
     let first = irjit(&cache, &[&bc])?;

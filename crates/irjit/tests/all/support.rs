@@ -338,6 +338,30 @@ pub fn build_compiler_library() -> Result<(), String> {
 /// looks if there is no such thread (run natively), or after 10 s at most. Tests of work the
 /// background thread does in its spare time wait with it instead of sleeping a fixed time, so a
 /// loaded machine only makes them wait longer.
+/// A C program of 40 small functions, each with a short loop, that `main` calls in turn while
+/// `condition` holds (`main`'s loop, with `h` their running result), then runs `finish`: many
+/// functions to compile, move to tier 2 and recompile in stress mode. `headers` are its
+/// `#include` lines.
+pub fn forty_functions(headers: &str, condition: &str, finish: &str) -> String {
+    let mut source = String::from(headers);
+    for i in 0..40 {
+        source.push_str(&format!(
+            "__attribute__((noinline)) unsigned f{i}(unsigned x) {{\n\
+             \x20 for (int k = 0; k < {}; k++) x = x * {}u + {i}u;\n  return x;\n}}\n",
+            i % 5 + 1,
+            2 * i + 3
+        ));
+    }
+    source.push_str(&format!(
+        "int main(void) {{\n  unsigned h = 1;\n  while ({condition}) {{\n"
+    ));
+    for i in 0..40 {
+        source.push_str(&format!("    h = f{i}(h);\n"));
+    }
+    source.push_str(&format!("  }}\n  {finish}\n  return 0;\n}}\n"));
+    source
+}
+
 pub const WAIT_FOR_COMPILE_THREAD_IDLE: &str = r#"#include <dirent.h>
 #include <stdio.h>
 #include <string.h>

@@ -77,33 +77,40 @@ fn perf_map() -> Result<(), Failed> {
     perf_map_names(&bc, &["--tier=2"], "[tier 2]", false)
 }
 
-fn perf_map_names(bc: &str, extra: &[&str], tier: &str, work: bool) -> Result<(), Failed> {
-    let mut args = vec!["run", "--perf-map"];
-    args.extend_from_slice(extra);
-    args.push(bc);
-    let out = irjit(&args)?;
+/// A perf map line: start, end, name.
+type PerfRange = (u64, u64, String);
+
+/// The perf map of a run whose program printed its pid first (then removed): its text, and its
+/// lines.
+fn perf_map_of(out: &Outcome) -> Result<(String, Vec<PerfRange>), Failed> {
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let pid = stdout
-        .split_whitespace()
-        .next()
-        .ok_or("no pid printed")?
-        .to_string();
+    let pid = stdout.split_whitespace().next().ok_or("no pid printed")?;
     let path = format!("/tmp/perf-{pid}.map");
     let map = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
     let _ = std::fs::remove_file(&path);
-    let mut names = Vec::new();
+    let mut ranges = Vec::new();
     for line in map.lines() {
         let fields: Vec<&str> = line.splitn(3, ' ').collect();
         let [start, size, name] = fields[..] else {
             return Err(format!("malformed line {line:?}").into());
         };
-        u64::from_str_radix(start, 16).map_err(|_| format!("bad start in {line:?}"))?;
+        let start = u64::from_str_radix(start, 16).map_err(|_| format!("bad start in {line:?}"))?;
         let size = u64::from_str_radix(size, 16).map_err(|_| format!("bad size in {line:?}"))?;
-        if size == 0 {
-            return Err(format!("zero size in {line:?}").into());
-        }
-        names.push(name.to_string());
+        ranges.push((start, start + size, name.to_string()));
     }
+    Ok((map, ranges))
+}
+
+fn perf_map_names(bc: &str, extra: &[&str], tier: &str, work: bool) -> Result<(), Failed> {
+    let mut args = vec!["run", "--perf-map"];
+    args.extend_from_slice(extra);
+    args.push(bc);
+    let out = irjit(&args)?;
+    let (map, ranges) = perf_map_of(&out)?;
+    if let Some(r) = ranges.iter().find(|r| r.1 == r.0) {
+        return Err(format!("zero size for {}:\n{map}", r.2).into());
+    }
+    let names: Vec<String> = ranges.into_iter().map(|r| r.2).collect();
     let main = format!("main {tier}");
     if !names.contains(&main)
         || (work
@@ -123,22 +130,11 @@ fn perf_map_names(bc: &str, extra: &[&str], tier: &str, work: bool) -> Result<()
 fn perf_map_ranges_never_overlap() -> Result<(), Failed> {
     // The loop runs for half a second of the program's CPU time, not a number of rounds: the
     // functions then have time to move to tier 2 however loaded the machine is.
-    let mut source = String::from("#include <stdio.h>\n#include <time.h>\n#include <unistd.h>\n");
-    for i in 0..40 {
-        source.push_str(&format!(
-            "__attribute__((noinline)) unsigned f{i}(unsigned x) {{\n\
-             \x20 for (int k = 0; k < {}; k++) x = x * {}u + {i}u;\n  return x;\n}}\n",
-            i % 5 + 1,
-            2 * i + 3
-        ));
-    }
-    source.push_str(
-        "int main(void) {\n  unsigned h = 1;\n  while (clock() < CLOCKS_PER_SEC / 2) {\n",
+    let source = support::forty_functions(
+        "#include <stdio.h>\n#include <time.h>\n#include <unistd.h>\n",
+        "clock() < CLOCKS_PER_SEC / 2",
+        "printf(\"%d %u\\n\", (int)getpid(), h);",
     );
-    for i in 0..40 {
-        source.push_str(&format!("    h = f{i}(h);\n"));
-    }
-    source.push_str("  }\n  printf(\"%d %u\\n\", (int)getpid(), h);\n  return 0;\n}\n");
     let bc = compile("perf_map_overlap", &source)?;
     let mut cmd = Command::new(support::irjit());
     cmd.env("IRJIT_STRESS_TIERUP", "1")
@@ -147,21 +143,7 @@ fn perf_map_ranges_never_overlap() -> Result<(), Failed> {
     if out.status != Status::Exited(0) {
         return Err(format!("{out:?}").into());
     }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let pid = stdout.split_whitespace().next().ok_or("no pid printed")?;
-    let path = format!("/tmp/perf-{pid}.map");
-    let map = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-    let _ = std::fs::remove_file(&path);
-    let mut ranges = Vec::new();
-    for line in map.lines() {
-        let fields: Vec<&str> = line.splitn(3, ' ').collect();
-        let [start, size, name] = fields[..] else {
-            return Err(format!("malformed line {line:?}").into());
-        };
-        let start = u64::from_str_radix(start, 16).map_err(|_| format!("bad {line:?}"))?;
-        let size = u64::from_str_radix(size, 16).map_err(|_| format!("bad {line:?}"))?;
-        ranges.push((start, start + size, name.to_string()));
-    }
+    let (map, mut ranges) = perf_map_of(&out)?;
     let tier2 = ranges.iter().filter(|r| r.2.ends_with("[tier 2]")).count();
     if tier2 < 5 {
         return Err(format!("only {tier2} tier-2 versions in the map:\n{map}").into());
