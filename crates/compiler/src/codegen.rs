@@ -284,6 +284,7 @@ impl Codegen {
         const TUNE: &str = "tune-cpu";
         const FEATURES: &str = "target-features";
         let idx = llvm_sys::LLVMAttributeFunctionIndex;
+        let host = format!("{},+prefer-256-bit", self.features());
         for f in module.functions() {
             // SAFETY: `f` is a function of the live module; the attribute names and values are
             // valid strings for the lengths given, copied by LLVM.
@@ -297,7 +298,7 @@ impl Codegen {
                     FEATURES.as_ptr().cast(),
                     FEATURES.len() as u32,
                 );
-                let mut features = format!("{},+prefer-256-bit", self.features());
+                let mut features = host.clone();
                 if !own.is_null() {
                     let mut len = 0;
                     let value = LLVMGetStringAttributeValue(own, &mut len);

@@ -366,7 +366,8 @@ pub(crate) fn reset_after_fork() {
 
 /// Called by tier-0 code when a loop site's count restarts with no continuation (see the
 /// compiler's `instrumentOsrSite`): every 2^31 iterations, or at once when a quiet period armed
-/// the site. Wakes the runtime's threads if they have left.
+/// the site. While the runtime's threads leave or have left, a tripwire hit (see
+/// `Engine::quiet_loop_restart`).
 pub(crate) extern "C" fn loop_restart() {
     if state() == State::Awake {
         return;
