@@ -428,6 +428,10 @@ struct ForkGuard(MutexGuard<'static, Engine>);
 unsafe impl Send for ForkGuard {}
 
 extern "C" fn before_fork() {
+    // No compile runs across fork(): one on another thread may hold a lock of LLVM's, or of the
+    // code cache's, that would stay held for good in the child (see crate::gate). First, since
+    // compiles take the engine's lock inside the gate.
+    crate::gate::hold_for_fork();
     // The engine's lock is held across fork(): the parent releases it, the child replaces it. So
     // no compile is half done in the heap the child copies. (The child replaces the compile
     // service whatever state it is in.) The heap's shared pages are copied for the child here,
@@ -446,6 +450,7 @@ extern "C" fn after_fork_parent() {
     if let Some(ForkGuard(mut guard)) = FORK_GUARD.lock().take() {
         guard.heap_mut().forget_fork_copy();
     }
+    crate::gate::release_after_fork();
 }
 
 extern "C" fn after_fork_child() {
