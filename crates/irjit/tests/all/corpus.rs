@@ -4,6 +4,9 @@
 //!
 //! Per program, optional files next to the source: `NAME.stdin` (standard input), `NAME.args`
 //! (arguments, space-separated), and a first-line directive `// irjit-test: cflags=...`.
+//!
+//! Programs named `osr_*` and `cxx_osr_*`, `reclaim_*` and `fork_*` also get trials of their
+//! own (see [`check_osr`], [`check_reclaim`] and [`check_forks`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
